@@ -1,0 +1,164 @@
+r"""Exact univariate piecewise-linear functions.
+
+A univariate shallow ReLU network is continuous and piecewise linear. This module holds that
+function exactly: its breakpoints :math:`t_1 < \dots < t_k`, its values there, and its two
+outer slopes. Its second derivative is the sum of point masses (the slope jumps) at the
+breakpoints, and the *curvature mass* :math:`\int |f''|` is the sum of their sizes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_array, as_float
+
+__all__ = ["PiecewiseLinear"]
+
+
+class PiecewiseLinear:
+    """A continuous piecewise-linear function on the real line.
+
+    Parameters
+    ----------
+    breakpoints : array_like, shape (k,)
+        Strictly increasing breakpoints, ``k >= 1``.
+    values : array_like, shape (k,)
+        Values of the function at the breakpoints.
+    left_slope, right_slope : float
+        Slopes left of the first and right of the last breakpoint.
+
+    Examples
+    --------
+    >>> hat = PiecewiseLinear([-1.0, 0.0, 1.0], [0.0, 1.0, 0.0], 0.0, 0.0)
+    >>> hat([-2.0, 0.5]).tolist()
+    [0.0, 0.5]
+    >>> hat.curvature_mass()
+    4.0
+    """
+
+    def __init__(self, breakpoints, values, left_slope: float, right_slope: float):
+        t = as_array(breakpoints, "breakpoints", ndim=1)
+        v = as_array(values, "values", ndim=1)
+        if v.shape != t.shape:
+            raise ValueError(f"values must have shape {t.shape} like breakpoints, got {v.shape}")
+        if np.any(np.diff(t) <= 0):
+            raise ValueError("breakpoints must be strictly increasing")
+        self.breakpoints = t
+        self.values = v
+        self.left_slope = as_float(left_slope, "left_slope")
+        self.right_slope = as_float(right_slope, "right_slope")
+        for arr in (self.breakpoints, self.values):
+            arr.setflags(write=False)
+
+    @classmethod
+    def from_jumps(cls, knots, jumps, *, intercept: float, slope: float) -> "PiecewiseLinear":
+        """Build ``intercept + slope * x + sum_k jumps_k * relu(x - knots_k)``.
+
+        Knots may repeat (their jumps add) and come in any order. With no knots the result is
+        affine and carries a single breakpoint at 0 with a zero jump.
+        """
+        e = as_array(knots, "knots", ndim=1, allow_empty=True)
+        J = as_array(jumps, "jumps", ndim=1, allow_empty=True)
+        if e.shape != J.shape:
+            raise ValueError(f"jumps must have shape {e.shape} like knots, got {J.shape}")
+        intercept, slope = as_float(intercept, "intercept"), as_float(slope, "slope")
+        if e.size == 0:
+            return cls([0.0], [intercept], slope, slope)
+        t, inverse = np.unique(e, return_inverse=True)
+        jump = np.bincount(inverse, weights=J, minlength=t.size)
+        # f(t_k) = intercept + slope t_k + sum_{l<k} J_l (t_k - t_l)
+        before = np.concatenate(([0.0], np.cumsum(jump)[:-1]))
+        moment = np.concatenate(([0.0], np.cumsum(jump * t)[:-1]))
+        values = intercept + slope * t + t * before - moment
+        return cls(t, values, slope, slope + float(jump.sum()))
+
+    # ------------------------------------------------------------ evaluation
+    @property
+    def slopes(self) -> np.ndarray:
+        """Slopes on the ``k + 1`` pieces, left to right; shape (k + 1,)."""
+        inner = np.diff(self.values) / np.diff(self.breakpoints)
+        return np.concatenate(([self.left_slope], inner, [self.right_slope]))
+
+    def __call__(self, x) -> np.ndarray:
+        """Evaluate at ``x`` (any shape); returns an array of the same shape."""
+        x = as_array(x, "x", allow_empty=True)
+        t, v, s = self.breakpoints, self.values, self.slopes
+        piece = np.searchsorted(t, x, side="right")       # 0 .. k
+        anchor = np.clip(piece - 1, 0, t.size - 1)         # breakpoint the piece starts from
+        return v[anchor] + s[piece] * (x - t[anchor])
+
+    def slope_jumps(self) -> np.ndarray:
+        """Jump of the slope at each breakpoint (the point masses of ``f''``); shape (k,)."""
+        return np.diff(self.slopes)
+
+    def curvature_mass(self) -> float:
+        """Total variation of ``f'``, i.e. ``int |f''| = sum_k |jump_k|``."""
+        return float(np.abs(self.slope_jumps()).sum())
+
+    # ------------------------------------------------------------- structure
+    def knots(self, tol: float = 0.0, merge: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Knots as clusters of breakpoints, with their total slope jumps.
+
+        Breakpoints closer than ``merge`` to their neighbour form one cluster, located at the
+        jump-weighted mean position; a cluster is a knot when its total jump exceeds ``tol``
+        in absolute value (jumps of opposite sign cancel).
+
+        Returns
+        -------
+        positions, jumps : ndarray, shape (q,)
+        """
+        tol = as_float(tol, "tol", nonnegative=True)
+        merge = as_float(merge, "merge", nonnegative=True)
+        t, J = self.breakpoints, self.slope_jumps()
+        cluster = np.concatenate(([0], np.cumsum(np.diff(t) > merge)))
+        total = np.bincount(cluster, weights=J)
+        weight = np.bincount(cluster, weights=np.abs(J))
+        first = np.searchsorted(cluster, np.arange(total.size))
+        centre = np.where(weight > 0,
+                          np.bincount(cluster, weights=np.abs(J) * t) / np.where(weight > 0, weight, 1),
+                          t[first])
+        keep = np.abs(total) > tol
+        return centre[keep], total[keep]
+
+    def knots_between(self, x_data, tol: float = 0.0, merge: float = 0.0) -> np.ndarray:
+        """Number of knots strictly inside each gap between consecutive data points.
+
+        A knot (see :meth:`knots`) counts for the gap ``(x_k, x_{k+1})`` of the sorted unique
+        data when it lies more than ``merge`` away from both ends.
+
+        Returns
+        -------
+        counts : ndarray of int, shape (n_unique - 1,)
+        """
+        x = np.unique(as_array(x_data, "x_data", ndim=1))
+        if x.size < 2:
+            raise ValueError("x_data must hold at least two distinct points")
+        pos, _ = self.knots(tol=tol, merge=merge)
+        gap = np.searchsorted(x, pos, side="right") - 1
+        inside = (gap >= 0) & (gap < x.size - 1)
+        gap, pos = gap[inside], pos[inside]
+        clear = (pos - x[gap] > merge) & (x[gap + 1] - pos > merge)
+        return np.bincount(gap[clear], minlength=x.size - 1)
+
+    def max_abs_diff(self, other: "PiecewiseLinear", interval=None) -> float:
+        """Exact ``sup |self - other|`` over the real line or over ``interval = (lo, hi)``.
+
+        Over the whole line the result is ``inf`` when the outer slopes differ.
+        """
+        if not isinstance(other, PiecewiseLinear):
+            raise TypeError(f"other must be a PiecewiseLinear, got {type(other).__name__}")
+        points = np.union1d(self.breakpoints, other.breakpoints)
+        if interval is None:
+            if (self.left_slope != other.left_slope) or (self.right_slope != other.right_slope):
+                return float("inf")
+        else:
+            lo, hi = (as_float(v, "interval") for v in interval)
+            if not lo < hi:
+                raise ValueError(f"interval must satisfy lo < hi, got ({lo}, {hi})")
+            points = np.concatenate(([lo, hi], points[(points > lo) & (points < hi)]))
+        return float(np.max(np.abs(self(points) - other(points))))
+
+    def __repr__(self) -> str:
+        return (f"PiecewiseLinear({self.breakpoints.size} breakpoints on "
+                f"[{self.breakpoints[0]:.4g}, {self.breakpoints[-1]:.4g}], "
+                f"curvature mass {self.curvature_mass():.4g})")
