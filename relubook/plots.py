@@ -1,0 +1,64 @@
+"""Plotting helpers shared by the chapters (matplotlib; no science computed here)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .dynamics import Trajectory
+from .model import ShallowNet
+
+__all__ = ["axes", "plot_function", "plot_network", "plot_loss"]
+
+
+def axes(ncols: int = 1, *, width: float = 4.2, height: float = 3.2):
+    """A figure with ``ncols`` side-by-side axes; returns ``(fig, axes)``."""
+    fig, ax = plt.subplots(1, ncols, figsize=(width * ncols, height), squeeze=False,
+                           constrained_layout=True)
+    return fig, ax[0] if ncols > 1 else ax[0, 0]
+
+
+def plot_function(f, interval, ax=None, *, num: int = 801, **style):
+    """Plot a callable ``f`` on ``interval = (lo, hi)``; returns the axes."""
+    if ax is None:
+        ax = axes()[1]
+    t = np.linspace(interval[0], interval[1], num)
+    ax.plot(t, f(t), **style)
+    return ax
+
+
+def plot_network(net: ShallowNet, interval, ax=None, *, data=None, knots: bool = True,
+                 label: str = "network", **style):
+    """Plot a univariate network on ``interval``, its knots as ticks and optional data.
+
+    Knot ticks along the bottom of the axes have lengths proportional to ``|slope jump|``.
+    """
+    ax = plot_function(net, interval, ax, label=label, **style)
+    if knots:
+        e, jump = net.knots(), np.abs(net.slope_jumps())
+        inside = (e >= interval[0]) & (e <= interval[1])
+        if np.any(inside) and jump.max() > 0:
+            lo, hi = ax.get_ylim()
+            size = 0.12 * (hi - lo) * jump[inside] / jump.max()
+            ax.vlines(e[inside], lo, lo + size, color="tab:red", lw=0.8, label="knots")
+            ax.set_ylim(lo, hi)
+    if data is not None:
+        ax.plot(*data, "ko", ms=4, label="data")
+    ax.set_xlabel("$x$")
+    return ax
+
+
+def plot_loss(traj: Trajectory, ax=None, *, logx: bool = False, label: str | None = None,
+              **style):
+    """Loss against time (log scale in the loss; optionally in time too)."""
+    if ax is None:
+        ax = axes()[1]
+    t = traj.t
+    if logx:
+        keep = t > 0
+        ax.loglog(t[keep], traj.loss[keep], label=label, **style)
+    else:
+        ax.semilogy(t, traj.loss, label=label, **style)
+    ax.set_xlabel("time $t$")
+    ax.set_ylabel("loss $L$")
+    return ax

@@ -1,0 +1,73 @@
+"""Chapter 1's widget and exercise checkers."""
+
+import itertools
+import time
+
+import matplotlib
+import numpy as np
+import pytest
+
+from relubook.exercises import Feedback, check_close
+from relubook.exercises import preliminaries as ex
+from relubook.widgets import preliminaries as wid
+
+matplotlib.use("Agg")
+
+
+def test_every_control_value_draws_a_figure_quickly():
+    w = wid.explorer()
+    controls = {c.description: c for c in w.children[:-1]}
+    assert set(controls) == {"width m", "log10 scale", "seed"}
+    scales = np.arange(-1.0, 1.0 + 1e-9, 0.25)
+    for width, log_scale in itertools.product(wid.WIDTHS, scales):
+        start = time.perf_counter()
+        fig = wid.draw_random_network(width, 10.0 ** log_scale, seed=int(width) % 21)
+        assert time.perf_counter() - start < 2.0
+        assert len(fig.axes) == 2 and fig.axes[0].lines
+        matplotlib.pyplot.close(fig)
+
+
+def test_explorer_updates_when_controls_change():
+    w = wid.explorer()
+    for child in w.children[:-1]:
+        if hasattr(child, "options"):
+            child.value = child.options[-1]
+        else:
+            child.value = child.max
+    assert w.result is None            # the callback ran without raising
+
+
+def test_check_knots_accepts_right_answers_in_any_order():
+    assert ex.check_knots([0.0, 1.0, 0.5], [1.0, -2.0, 1.0])
+    assert ex.check_knots([0.5, 0.0, 1.0], [1.0, 1.0, -2.0])
+
+
+@pytest.mark.parametrize("knots, jumps, phrase", [
+    ([0.0, 1.0, 0.5], [1.0, 2.0, 1.0], "a_j |w_j|"),          # sign of a left-facing unit
+    ([0.0, -1.0, 0.5], [1.0, -2.0, 1.0], "w_j x + b_j = 0"),   # wrong knot
+    ([0.0, 1.0], [1.0, -2.0], "3 knots"),                       # missing one
+])
+def test_check_knots_explains_wrong_answers(knots, jumps, phrase):
+    fb = ex.check_knots(knots, jumps)
+    assert not fb and phrase in fb.message
+
+
+def test_check_knots_rejects_malformed_input():
+    with pytest.raises(ValueError, match="one jump per knot"):
+        ex.check_knots([0.0, 1.0, 0.5], [1.0, 2.0])
+    with pytest.raises(TypeError, match="knots"):
+        ex.check_knots("0 1 0.5", [1.0, 2.0, 1.0])
+
+
+def test_check_curvature_mass():
+    assert ex.check_curvature_mass(4.0) and ex.check_curvature_mass(4 + 1e-9)
+    fb = ex.check_curvature_mass(0.0)
+    assert not fb and "absolute values" in fb.message
+    with pytest.raises(ValueError, match="shape"):
+        ex.check_curvature_mass([4.0, 1.0])
+
+
+def test_feedback_rendering():
+    fb = check_close([1.0, 2.0], [1.0, 2.5], name="v", hint="try again")
+    assert isinstance(fb, Feedback) and not fb
+    assert "index 1" in str(fb) and fb._repr_markdown_().startswith("❌")
