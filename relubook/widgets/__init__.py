@@ -4,3 +4,7 @@ Each explorer is a thin ``ipywidgets`` layer over a pure drawing function of the
 (``draw_*``), which the book also calls for its static figure and the tests call for every
 control value. Widgets never compute science: they call layers 0-2 of relubook.
 """
+
+from . import preliminaries  # one module per chapter
+
+__all__ = ["preliminaries"]
