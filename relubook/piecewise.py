@@ -112,11 +112,12 @@ class PiecewiseLinear:
         t, J = self.breakpoints, self.slope_jumps()
         cluster = np.concatenate(([0], np.cumsum(np.diff(t) > merge)))
         total = np.bincount(cluster, weights=J)
+        # jump-weighted mean position, as an offset from the cluster's first breakpoint (exact
+        # for single breakpoints; the first breakpoint itself if all its jumps are zero)
+        first = t[np.searchsorted(cluster, np.arange(total.size))]
         weight = np.bincount(cluster, weights=np.abs(J))
-        first = np.searchsorted(cluster, np.arange(total.size))
-        centre = np.where(weight > 0,
-                          np.bincount(cluster, weights=np.abs(J) * t) / np.where(weight > 0, weight, 1),
-                          t[first])
+        offset = np.bincount(cluster, weights=np.abs(J) * (t - first[cluster]))
+        centre = first + offset / np.where(weight > 0, weight, 1.0)
         keep = np.abs(total) > tol
         return centre[keep], total[keep]
 
@@ -143,14 +144,17 @@ class PiecewiseLinear:
     def max_abs_diff(self, other: "PiecewiseLinear", interval=None) -> float:
         """Exact ``sup |self - other|`` over the real line or over ``interval = (lo, hi)``.
 
-        Over the whole line the result is ``inf`` when the outer slopes differ.
+        Over the whole line the result is ``inf`` when the outer slopes differ by more than
+        rounding (a relative ``1e-12``); otherwise the supremum is attained at a breakpoint.
         """
         if not isinstance(other, PiecewiseLinear):
             raise TypeError(f"other must be a PiecewiseLinear, got {type(other).__name__}")
         points = np.union1d(self.breakpoints, other.breakpoints)
         if interval is None:
-            if (self.left_slope != other.left_slope) or (self.right_slope != other.right_slope):
-                return float("inf")
+            for mine, theirs in ((self.left_slope, other.left_slope),
+                                 (self.right_slope, other.right_slope)):
+                if abs(mine - theirs) > 1e-12 * max(1.0, abs(mine), abs(theirs)):
+                    return float("inf")
         else:
             lo, hi = (as_float(v, "interval") for v in interval)
             if not lo < hi:
