@@ -1,6 +1,6 @@
 r"""Training dynamics: gradient descent, gradient flow and Langevin dynamics.
 
-Every function here drives the compiled kernels of :mod:`relubook._kernels` in chunks of
+Every function here drives the compiled kernels (``relubook._kernels``) in chunks of
 thousands of steps, so that snapshots can be recorded (log-spaced in time by default, which
 suits the long plateaus of small initialisations) and a progress bar can be shown. Time is
 measured in the units of the gradient flow: ``t = steps * lr`` for the discrete dynamics.
