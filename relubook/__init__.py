@@ -7,14 +7,25 @@ compiled kernels. Layer 3 (presentation): :mod:`~relubook.plots`, :mod:`~reluboo
 that tests, benchmarks and chapter 1 compare against.
 """
 
-from . import data, dynamics, exercises, interpolants, model, piecewise, plots, torch_loop, widgets
+from . import (
+    data,
+    dynamics,
+    exercises,
+    interpolants,
+    landscape,
+    model,
+    piecewise,
+    plots,
+    torch_loop,
+    widgets,
+)
 from .dynamics import Trajectory, gradient_descent, gradient_flow, langevin
 from .model import ShallowNet, random_net, relu
 from .piecewise import PiecewiseLinear
 
 __all__ = [
     "ShallowNet", "PiecewiseLinear", "Trajectory", "gradient_descent", "gradient_flow",
-    "langevin", "random_net", "relu", "data", "dynamics", "exercises", "interpolants", "model",
-    "piecewise", "plots", "torch_loop", "widgets",
+    "langevin", "random_net", "relu", "data", "dynamics", "exercises", "interpolants",
+    "landscape", "model", "piecewise", "plots", "torch_loop", "widgets",
 ]
 __version__ = "0.1.0"

@@ -1,0 +1,820 @@
+r"""The landscape of the true loss for an affine target (arXiv 2103.10922).
+
+The model is the book's :class:`~relubook.model.ShallowNet` with one input, hidden biases,
+an output bias and scale 1,
+
+.. math::
+
+    f(x) = \sum_{j=1}^m a_j\,\mathrm{relu}(w_j x + b_j) + c ,
+
+and the **true loss** is the mean squared error against the affine target
+:math:`g(x) = \alpha x + \beta` under the uniform input law on :math:`I = [p, q]`,
+
+.. math::
+
+    L(\theta) = \frac{1}{q - p}\int_p^q \bigl(f(x) - g(x)\bigr)^2\,dx .
+
+The residual :math:`e = f - g` is affine between consecutive knots, so every integral here
+(the loss, its gradient, its Hessian) is an integral of a polynomial of degree at most two on
+each piece; two-point Gauss--Legendre on each piece is exact, and uses no point where an
+indicator ``1[w_j x + b_j > 0]`` could be ambiguous. The convention
+:math:`\mathrm{relu}'(0) = 0` gives the gradient wherever :math:`L` is differentiable.
+
+Parameter vectors (:func:`to_vector`, :func:`from_vector`) are ordered ``(a, w, b, c)``,
+length ``3m + 1``, as in the training engine. Training on the true loss runs in this
+module's own numba kernel (:func:`gradient_descent_batch`), vectorised over many starts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from scipy.optimize import least_squares
+from tqdm.auto import tqdm
+
+from ._validate import as_array, as_float, as_int, as_rng
+from .model import ShallowNet, random_net
+
+__all__ = [
+    "NEURON_TYPES", "BatchRun", "CriticalPoint", "best_constant", "classify_critical_point",
+    "dead_local_minimum", "dead_loss", "descent_direction", "effective_neurons",
+    "example_critical_points", "find_critical_points", "from_vector", "global_minimum",
+    "gradient_descent_batch", "loss_profile", "loss_slice", "named_directions",
+    "neuron_types", "random_starts", "residual_cell_means", "to_vector", "true_loss",
+    "true_loss_batch", "true_loss_grad", "true_loss_hessian", "warm_up", "zigzag_saddle",
+]
+
+#: The book's five neuron types, by the sign of ``w_j x + b_j`` on ``I = [p, q]``.
+NEURON_TYPES = ("degenerate", "inactive", "semi-inactive", "interior-knot", "fully-active")
+
+_GAUSS = 0.5 / math.sqrt(3.0)   # two-point Gauss-Legendre: nodes at mid -+ h / (2 sqrt 3)
+
+
+# ------------------------------------------------------------------------ validation
+def _interval(interval) -> tuple[float, float]:
+    arr = as_array(interval, "interval", ndim=1)
+    if arr.shape != (2,):
+        raise ValueError(f"interval must be a pair (lo, hi), got shape {arr.shape}")
+    lo, hi = float(arr[0]), float(arr[1])
+    if not lo < hi:
+        raise ValueError(f"interval must satisfy lo < hi, got ({lo}, {hi})")
+    return lo, hi
+
+
+def _net(net) -> ShallowNet:
+    if not isinstance(net, ShallowNet):
+        raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
+    if net.w.ndim != 1:
+        raise ValueError(f"net must have one input (w of shape (m,)), "
+                         f"got w of shape {net.w.shape}")
+    if not net.has_bias:
+        raise ValueError("net must have hidden biases b (the true-loss landscape needs them)")
+    if net.scale != 1.0:
+        raise ValueError(f"net must have scale 1 for the true loss, got scale {net.scale}")
+    return net
+
+
+def _target(alpha, beta) -> tuple[float, float]:
+    return as_float(alpha, "alpha"), as_float(beta, "beta")
+
+
+def _tol(tol) -> float:
+    return as_float(tol, "tol", nonnegative=True)
+
+
+# ------------------------------------------------------------------ parameter vectors
+def to_vector(net: ShallowNet) -> np.ndarray:
+    """The parameters ``(a, w, b, c)`` of ``net`` as one vector of length ``3m + 1``."""
+    net = _net(net)
+    return np.concatenate([net.a, net.w, net.b, [net.c]])
+
+
+def from_vector(theta) -> ShallowNet:
+    """The network whose parameters are ``theta = (a, w, b, c)``, length ``3m + 1``."""
+    theta = as_array(theta, "theta", ndim=1)
+    if theta.size < 4 or (theta.size - 1) % 3:
+        raise ValueError(f"theta must have length 3m + 1 with m >= 1, got {theta.size}")
+    m = (theta.size - 1) // 3
+    return ShallowNet(a=theta[:m], w=theta[m:2 * m], b=theta[2 * m:3 * m], c=theta[-1])
+
+
+# ------------------------------------------------------------- exact integration
+def _knots(net: ShallowNet) -> np.ndarray:
+    """Knot of each neuron, shape (m,): ``-b_j / w_j``, or NaN where ``w_j = 0``."""
+    safe = np.where(net.w != 0, net.w, 1.0)
+    return np.where(net.w != 0, -net.b / safe, np.nan)
+
+
+def _quadrature(net: ShallowNet, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights that integrate ``(1/|I|) int_I`` exactly for the piecewise
+    quadratics of this module: two Gauss points on each piece between interior knots."""
+    t = _knots(net)
+    inner = t[(t > lo) & (t < hi)]
+    edges = np.unique(np.concatenate(([lo, hi], inner)))
+    mid, h = 0.5 * (edges[1:] + edges[:-1]), np.diff(edges)
+    nodes = np.concatenate([mid - _GAUSS * h, mid + _GAUSS * h])
+    weights = np.concatenate([h, h]) / (2.0 * (hi - lo))
+    return nodes, weights
+
+
+def _evaluate(net: ShallowNet, alpha: float, beta: float, x: np.ndarray):
+    """Residual ``e = f - g`` (n,), activity ``1[z > 0]`` (n, m) and ``relu(z)`` (n, m)."""
+    z = np.outer(x, net.w) + net.b
+    active = z > 0
+    phi = np.where(active, z, 0.0)
+    e = phi @ net.a + net.c - (alpha * x + beta)
+    return e, active.astype(np.float64), phi
+
+
+def _jacobian(net: ShallowNet, x, active, phi) -> np.ndarray:
+    """``d f(x_i) / d theta`` for theta = (a, w, b, c); shape (n, 3m + 1)."""
+    return np.hstack([phi, net.a * x[:, None] * active, net.a * active,
+                      np.ones((x.size, 1))])
+
+
+def true_loss(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0)) -> float:
+    r"""The true loss :math:`\frac{1}{|I|}\int_I (f - \alpha x - \beta)^2\,dx`, exactly.
+
+    Parameters
+    ----------
+    net : ShallowNet
+        One input, hidden biases, scale 1.
+    alpha, beta : float
+        Slope and intercept of the target :math:`g(x) = \alpha x + \beta`.
+    interval : pair of float
+        The interval ``(p, q)`` with ``p < q`` carrying the uniform input law.
+
+    Examples
+    --------
+    >>> net = ShallowNet(a=[1.0], w=[1.0], b=[0.0], c=0.0)   # f(x) = x on [0, 1]
+    >>> round(true_loss(net, 0.0, 0.0), 12)                   # mean of x^2
+    0.333333333333
+    """
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    x, wts = _quadrature(net, lo, hi)
+    e, _, _ = _evaluate(net, alpha, beta, x)
+    return float(wts @ e ** 2)
+
+
+def true_loss_grad(net: ShallowNet, alpha: float, beta: float,
+                   interval=(0.0, 1.0)) -> ShallowNet:
+    r"""Gradient of :func:`true_loss`, as a :class:`ShallowNet` of the same shape.
+
+    With :math:`e = f - g`, :math:`\chi_j = 1[w_j x + b_j > 0]` and :math:`\langle\cdot\rangle`
+    the mean over :math:`I`: :math:`\partial_c L = 2\langle e\rangle`,
+    :math:`\partial_{a_j} L = 2\langle e\,\mathrm{relu}(w_j x + b_j)\rangle`,
+    :math:`\partial_{w_j} L = 2a_j\langle e\,x\,\chi_j\rangle`,
+    :math:`\partial_{b_j} L = 2a_j\langle e\,\chi_j\rangle`. The fields ``.a``, ``.w``,
+    ``.b``, ``.c`` hold the partial derivatives (``relu'(0) = 0``).
+    """
+    return from_vector(_grad_vector(_net(net), *_target(alpha, beta), *_interval(interval)))
+
+
+def _grad_vector(net: ShallowNet, alpha, beta, lo, hi) -> np.ndarray:
+    x, wts = _quadrature(net, lo, hi)
+    e, active, phi = _evaluate(net, alpha, beta, x)
+    return 2.0 * _jacobian(net, x, active, phi).T @ (wts * e)
+
+
+def true_loss_hessian(net: ShallowNet, alpha: float, beta: float,
+                      interval=(0.0, 1.0)) -> np.ndarray:
+    r"""Hessian of :func:`true_loss` in the order ``(a, w, b, c)``; shape (3m+1, 3m+1).
+
+    Three parts: the Gauss--Newton term :math:`2\langle \nabla f\,\nabla f^\top\rangle`; the
+    mixed terms :math:`\partial_{a_j}\partial_{w_j} L \mathrel{+}= 2\langle e\,x\,\chi_j\rangle`,
+    :math:`\partial_{a_j}\partial_{b_j} L \mathrel{+}= 2\langle e\,\chi_j\rangle`; and, for a
+    knot :math:`t_j` strictly inside :math:`I`, the moving-boundary term
+    :math:`\frac{2 a_j e(t_j)}{|I|\,|w_j|}\begin{pmatrix} t_j^2 & t_j\\ t_j & 1\end{pmatrix}`
+    in the :math:`(w_j, b_j)` block. :math:`L` is twice differentiable unless a knot sits at
+    an end of :math:`I` or a neuron has :math:`w_j = b_j = 0`; there the formula still
+    returns a value (the limit from the side where knots at an end count as outside).
+    """
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    m = net.width
+    x, wts = _quadrature(net, lo, hi)
+    e, active, phi = _evaluate(net, alpha, beta, x)
+    J = _jacobian(net, x, active, phi)
+    H = J.T @ (wts[:, None] * J)
+    A, W, B = np.arange(m), m + np.arange(m), 2 * m + np.arange(m)
+    ex = (wts * e * x) @ active
+    e1 = (wts * e) @ active
+    H[A, W] += ex
+    H[W, A] += ex
+    H[A, B] += e1
+    H[B, A] += e1
+    t = _knots(net)
+    inside = np.flatnonzero((t > lo) & (t < hi))
+    if inside.size:
+        e_t, _, _ = _evaluate(net, alpha, beta, t[inside])
+        k = net.a[inside] * e_t / (np.abs(net.w[inside]) * (hi - lo))
+        ti = t[inside]
+        Wi, Bi = W[inside], B[inside]
+        H[Wi, Wi] += k * ti ** 2
+        H[Wi, Bi] += k * ti
+        H[Bi, Wi] += k * ti
+        H[Bi, Bi] += k
+    return 2.0 * H
+
+
+# ---------------------------------------------------------------- neuron taxonomy
+def neuron_types(net: ShallowNet, interval=(0.0, 1.0), *, tol: float = 0.0) -> tuple[str, ...]:
+    """The type of each neuron on ``I = [p, q]`` (the names of :data:`NEURON_TYPES`).
+
+    * ``"degenerate"``: ``w_j = 0`` (the neuron is the constant ``relu(b_j)``);
+    * ``"inactive"``: ``w_j x + b_j < 0`` on the closed interval;
+    * ``"semi-inactive"``: ``w_j x + b_j <= 0`` on ``I``, zero at one end (knot at an end,
+      dead inside);
+    * ``"interior-knot"``: the knot ``-b_j / w_j`` lies strictly inside ``I``;
+    * ``"fully-active"``: ``w_j x + b_j > 0`` on the open interval (knot outside ``I`` or
+      at an end, alive inside).
+
+    Parameters
+    ----------
+    tol : float
+        Numerical slack for computed critical points: ``|w_j| <= tol`` counts as degenerate
+        and a knot within ``tol * |I|`` of an end counts as at that end.
+    """
+    net, (lo, hi), tol = _net(net), _interval(interval), _tol(tol)
+    length = hi - lo
+    out = []
+    for wj, bj in zip(net.w, net.b):
+        if abs(wj) <= tol:
+            out.append("degenerate")
+            continue
+        t = -bj / wj
+        near_lo, near_hi = abs(t - lo) <= tol * length, abs(t - hi) <= tol * length
+        if lo < t < hi and not (near_lo or near_hi):
+            out.append("interior-knot")
+        elif (wj > 0) == (t <= lo or near_lo):      # alive on the open interval
+            out.append("fully-active")
+        elif near_lo or near_hi:
+            out.append("semi-inactive")
+        else:
+            out.append("inactive")
+    return tuple(out)
+
+
+def effective_neurons(net: ShallowNet, interval=(0.0, 1.0), *, tol: float = 0.0) -> np.ndarray:
+    """Mask of the neurons that shape ``f`` on ``I``: alive somewhere inside and ``a_j != 0``.
+
+    Alive means type ``"interior-knot"`` or ``"fully-active"``, or degenerate with
+    ``b_j > 0``; ``|a_j| <= tol`` counts as zero. Shape (m,), boolean.
+    """
+    types = neuron_types(net, interval, tol=tol)
+    alive = np.array([k in ("interior-knot", "fully-active") for k in types])
+    alive |= np.array([k == "degenerate" for k in types]) & (net.b > tol)
+    return alive & (np.abs(net.a) > tol)
+
+
+def residual_cell_means(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0),
+                        *, tol: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of ``I`` cut by the knots of the effective neurons, and the mean of ``e`` on each.
+
+    Returns
+    -------
+    edges : ndarray, shape (k + 1,)
+        Cell boundaries ``p = u_0 < ... < u_k = q``.
+    means : ndarray, shape (k,)
+        ``(1 / |C|) int_C (f - g)`` for each cell ``C``.
+    """
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    types = neuron_types(net, (lo, hi), tol=tol)
+    keep = effective_neurons(net, (lo, hi), tol=tol) & (np.array(types) == "interior-knot")
+    edges = np.unique(np.concatenate(([lo, hi], _knots(net)[keep])))
+    means = np.empty(edges.size - 1)
+    for k in range(means.size):          # exact: the quadrature splits at every knot
+        x, wts = _quadrature(net, edges[k], edges[k + 1])
+        e, _, _ = _evaluate(net, alpha, beta, x)
+        means[k] = wts @ e
+    return edges, means
+
+
+# ------------------------------------------------------------- special points
+def best_constant(alpha: float, beta: float, interval=(0.0, 1.0)) -> float:
+    """The mean of the target over ``I``: ``beta + alpha (p + q) / 2``."""
+    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    return beta + alpha * (lo + hi) / 2.0
+
+
+def dead_loss(alpha: float, interval=(0.0, 1.0)) -> float:
+    """Loss of the best constant: ``alpha^2 |I|^2 / 12``."""
+    alpha, (lo, hi) = as_float(alpha, "alpha"), _interval(interval)
+    return alpha ** 2 * (hi - lo) ** 2 / 12.0
+
+
+def dead_local_minimum(width: int, alpha: float, beta: float, interval=(0.0, 1.0), *,
+                       seed) -> ShallowNet:
+    """A random network whose neurons are all inactive on ``I``, with ``c`` the best constant.
+
+    Each neuron gets ``|w_j| ~ 0.5 + Exp(1)`` with a random sign, its knot a random distance
+    ``U(0.05, 1) |I|`` beyond the end of ``I`` it faces away from, and ``a_j ~ N(0, 1)``.
+    """
+    width = as_int(width, "width", minimum=1)
+    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    rng = as_rng(seed)
+    sign = rng.choice([-1.0, 1.0], size=width)
+    w = sign * (0.5 + rng.exponential(size=width))
+    gap = rng.uniform(0.05, 1.0, size=width) * (hi - lo)
+    knot = np.where(w > 0, hi + gap, lo - gap)          # alive only beyond the far end
+    return ShallowNet(a=rng.standard_normal(width), w=w, b=-w * knot,
+                      c=best_constant(alpha, beta, (lo, hi)))
+
+
+def global_minimum(alpha: float, beta: float, interval=(0.0, 1.0)) -> ShallowNet:
+    """A one-neuron network equal to the target on ``I``: a fully-active neuron.
+
+    ``f(x) = |alpha| relu(sign(alpha) (x - p) + |I|) + c`` (with ``w = 1`` when
+    ``alpha = 0``), knot a distance ``|I|`` outside ``I``.
+    """
+    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    s = 1.0 if alpha >= 0 else -1.0
+    length = hi - lo
+    knot = lo - length if s > 0 else hi + length
+    # a relu(s (x - knot)) = |alpha| s (x - knot) = alpha x - alpha knot on I
+    return ShallowNet(a=[abs(alpha)], w=[s], b=[-s * knot], c=beta + alpha * knot)
+
+
+def zigzag_saddle(alpha: float, beta: float, interval=(0.0, 1.0)) -> ShallowNet:
+    """The two-neuron critical point with knots at the thirds of ``I``.
+
+    A right-facing neuron with knot ``p + |I|/3`` and a left-facing one with knot
+    ``p + 2|I|/3``, both with ``a_j w_j = 2 alpha / 3``, and ``c`` the best constant. The
+    residual has mean zero on each third and slopes ``-alpha/3, alpha/3, -alpha/3``; the loss
+    is ``alpha^2 |I|^2 / 972``.
+    """
+    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    length = hi - lo
+    t1, t2 = lo + length / 3.0, lo + 2.0 * length / 3.0
+    return ShallowNet(a=[2.0 * alpha / 3.0, -2.0 * alpha / 3.0], w=[1.0, -1.0], b=[-t1, t2],
+                      c=best_constant(alpha, beta, (lo, hi)))
+
+
+# ------------------------------------------------- gradient descent, many starts
+@njit(cache=True)
+def _gd_batch(theta, m, alpha, beta, lo, hi, lr, steps, loss):
+    """``steps`` gradient-descent steps on the true loss for each row of ``theta``
+    (shape (S, 3m + 1), updated in place); ``loss`` (S,) receives the final losses.
+
+    Same exact quadrature as the NumPy functions: two Gauss points on each piece between
+    the knots inside ``(lo, hi)``.
+    """
+    S = theta.shape[0]
+    g = np.empty(3 * m + 1)
+    edges = np.empty(m + 2)
+    gauss = 0.5 / math.sqrt(3.0)
+    scale = 1.0 / (2.0 * (hi - lo))
+    for s in range(S):
+        th = theta[s]
+        for step in range(steps + 1):
+            # sorted piece boundaries: lo, the knots inside (lo, hi), hi
+            k = 1
+            edges[0] = lo
+            for j in range(m):
+                wj = th[m + j]
+                if wj != 0.0:
+                    t = -th[2 * m + j] / wj
+                    if lo < t < hi:
+                        i = k
+                        while i > 1 and edges[i - 1] > t:    # insertion sort
+                            edges[i] = edges[i - 1]
+                            i -= 1
+                        edges[i] = t
+                        k += 1
+            edges[k] = hi
+            g[:] = 0.0
+            total = 0.0
+            for piece in range(k):
+                h = edges[piece + 1] - edges[piece]
+                mid = 0.5 * (edges[piece + 1] + edges[piece])
+                for side in range(2):
+                    x = mid - gauss * h if side == 0 else mid + gauss * h
+                    wt = h * scale
+                    e = th[3 * m] - alpha * x - beta
+                    for j in range(m):
+                        z = th[m + j] * x + th[2 * m + j]
+                        if z > 0.0:
+                            e += th[j] * z
+                    total += wt * e * e
+                    we = 2.0 * wt * e
+                    g[3 * m] += we
+                    for j in range(m):
+                        z = th[m + j] * x + th[2 * m + j]
+                        if z > 0.0:
+                            g[j] += we * z
+                            g[m + j] += we * th[j] * x
+                            g[2 * m + j] += we * th[j]
+            loss[s] = total
+            if step == steps or not math.isfinite(total):
+                break
+            for i in range(3 * m + 1):
+                th[i] -= lr * g[i]
+
+
+def _start_vectors(starts) -> np.ndarray:
+    """Parameter vectors of a non-empty list of networks of one width; shape (S, 3m + 1)."""
+    if isinstance(starts, ShallowNet) or not isinstance(starts, (list, tuple)) or not starts:
+        raise TypeError("starts must be a non-empty list of ShallowNet")
+    theta = [to_vector(net) for net in starts]          # validates each network
+    if len({th.size for th in theta}) > 1:
+        raise ValueError("starts must all have the same width")
+    return np.array(theta)
+
+
+def random_starts(count: int, width: int, *, seed, init_scale: float = 1.0,
+                  a_scale: float = 0.5) -> list[ShallowNet]:
+    """``count`` random networks: ``w, b ~ N(0, init_scale^2)``, ``a ~ N(0, a_scale^2)``,
+    ``c = 0`` (the initialisation of :func:`~relubook.model.random_net`)."""
+    count = as_int(count, "count", minimum=1)
+    rng = as_rng(seed)
+    return [random_net(width, seed=rng, init_scale=init_scale, a_scale=a_scale)
+            for _ in range(count)]
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """Result of :func:`gradient_descent_batch`.
+
+    Attributes
+    ----------
+    nets : list of ShallowNet
+        The final networks, one per start.
+    loss : ndarray, shape (S,)
+        Their true losses.
+    t : ndarray, shape (k,)
+        Times ``step * lr`` of the recorded losses (the start and the end included).
+    history : ndarray, shape (k, S)
+        True loss of every run at those times.
+    """
+
+    nets: list
+    loss: np.ndarray
+    t: np.ndarray
+    history: np.ndarray
+
+
+def gradient_descent_batch(starts, alpha: float, beta: float, interval=(0.0, 1.0), *,
+                           lr: float, steps: int, record: int = 21,
+                           progress: bool = False) -> BatchRun:
+    """Gradient descent on the true loss from many starts at once (compiled, exact).
+
+    Every parameter moves, the output bias ``c`` included:
+    ``theta <- theta - lr * grad L(theta)``, with the exact gradient of
+    :func:`true_loss_grad`.
+
+    Parameters
+    ----------
+    starts : list of ShallowNet
+        Initial networks, all of the same width (one input, biases, scale 1).
+    alpha, beta : float
+        The target ``alpha x + beta``.
+    interval : pair of float
+        The interval ``(p, q)``.
+    lr : float
+        Step size.
+    steps : int
+        Number of steps.
+    record : int
+        Number of evenly spaced times at which the losses are recorded (at least 2: the
+        start and the end).
+    progress : bool
+        Show a progress bar over the steps.
+
+    Returns
+    -------
+    BatchRun
+    """
+    theta = _start_vectors(starts)
+    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    lr, steps = as_float(lr, "lr", positive=True), as_int(steps, "steps")
+    record = as_int(record, "record", minimum=2)
+    m = (theta.shape[1] - 1) // 3
+    marks = np.unique(np.round(np.linspace(0, steps, record)).astype(np.int64))
+    history = np.empty((marks.size, theta.shape[0]))
+    loss = np.empty(theta.shape[0])
+    done = 0
+    with tqdm(total=steps, disable=not progress, desc="gradient descent", unit="step") as bar:
+        for row, mark in enumerate(marks):
+            _gd_batch(theta, m, alpha, beta, lo, hi, lr, int(mark - done), loss)
+            bar.update(int(mark - done))
+            done = int(mark)
+            if not np.all(np.isfinite(loss)):
+                bad = int(np.sum(~np.isfinite(loss)))
+                raise FloatingPointError(f"gradient descent diverged for {bad} start(s) before "
+                                         f"step {done}; use a smaller lr")
+            history[row] = loss
+    return BatchRun(nets=[from_vector(th) for th in theta], loss=loss.copy(),
+                    t=marks * lr, history=history)
+
+
+def warm_up() -> None:
+    """Compile the numba kernel of this module on a tiny input."""
+    theta = to_vector(zigzag_saddle(1.0, 0.0))[None, :].copy()
+    _gd_batch(theta, 2, 1.0, 0.0, 0.0, 1.0, 0.01, 2, np.empty(1))
+
+
+# ------------------------------------------------------ critical points
+def find_critical_points(starts, alpha: float, beta: float, interval=(0.0, 1.0), *,
+                         grad_tol: float = 1e-10, max_nfev: int = 200,
+                         progress: bool = False) -> list[ShallowNet]:
+    r"""Critical points of the true loss, found by Newton-type steps from given starts.
+
+    From each start, :func:`scipy.optimize.least_squares` (Levenberg--Marquardt) drives the
+    gradient to zero with the exact Hessian as its Jacobian: a damped Newton method on
+    :math:`\nabla L = 0`, which converges to saddles as readily as to minima. Runs that end
+    with :math:`\|\nabla L\| >` ``grad_tol`` are discarded; there is no deduplication.
+
+    Parameters
+    ----------
+    starts : list of ShallowNet
+        Starting points (for instance :func:`random_starts`).
+    alpha, beta : float
+        The target ``alpha x + beta``.
+    interval : pair of float
+        The interval ``(p, q)``.
+    grad_tol : float
+        Largest accepted gradient norm.
+    max_nfev : int
+        Budget of gradient evaluations per start.
+    progress : bool
+        Show a progress bar over the starts.
+
+    Returns
+    -------
+    list of ShallowNet
+        The critical points found (at most one per start).
+    """
+    theta0 = _start_vectors(starts)
+    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    grad_tol = as_float(grad_tol, "grad_tol", positive=True)
+    max_nfev = as_int(max_nfev, "max_nfev", minimum=1)
+
+    def grad(theta):
+        return _grad_vector(from_vector(theta), alpha, beta, lo, hi)
+
+    def hess(theta):
+        return true_loss_hessian(from_vector(theta), alpha, beta, (lo, hi))
+
+    found = []
+    for theta in tqdm(theta0, disable=not progress, desc="critical points", unit="start"):
+        fit = least_squares(grad, theta, jac=hess, method="lm", xtol=1e-15, ftol=1e-15,
+                            gtol=1e-15, max_nfev=max_nfev)
+        if np.all(np.isfinite(fit.x)) and np.linalg.norm(grad(fit.x)) <= grad_tol:
+            found.append(from_vector(fit.x))
+    return found
+
+
+def descent_direction(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
+                      radius: float = 1e-3, probes: int = 200, seed=0,
+                      drop_tol: float = 1e-12):
+    """A direction along which the true loss decreases, or ``None`` if none is found.
+
+    Tries, in order, the eigenvectors of the Hessian with negative eigenvalues, both signs
+    of every coordinate direction (these revive a semi-inactive neuron or tilt a degenerate
+    one, where the Hessian says nothing) and ``probes`` random unit directions. Returns the
+    first unit vector ``d`` (order ``(a, w, b, c)``) with
+    ``L(theta + radius d) < L(theta) - drop_tol``.
+
+    Returns
+    -------
+    (direction, change, label) or None
+        ``direction``: ndarray, shape (3m + 1,); ``change``: the (negative) change of the
+        loss at distance ``radius``; ``label``: how it was found, e.g.
+        ``"Hessian eigenvector (-0.067)"``, ``"+b_2"`` or ``"random"``.
+    """
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    radius = as_float(radius, "radius", positive=True)
+    drop_tol = as_float(drop_tol, "drop_tol", nonnegative=True)
+    probes = as_int(probes, "probes")
+    theta = to_vector(net)
+    base = true_loss(net, alpha, beta, (lo, hi))
+    lam, vec = np.linalg.eigh(true_loss_hessian(net, alpha, beta, (lo, hi)))
+    names = _coordinate_names(net.width)
+    candidates = [(s * vec[:, i], f"Hessian eigenvector ({lam[i]:.2g})")
+                  for i in np.flatnonzero(lam < 0) for s in (1, -1)]
+    candidates += [(s * row, f"{'+' if s > 0 else '-'}{name}")
+                   for row, name in zip(np.eye(theta.size), names) for s in (1, -1)]
+    randoms = as_rng(seed).standard_normal((probes, theta.size))
+    candidates += [(d / np.linalg.norm(d), "random") for d in randoms]
+    for d, label in candidates:
+        change = true_loss(from_vector(theta + radius * d), alpha, beta, (lo, hi)) - base
+        if change < -drop_tol:
+            return d, change, label
+    return None
+
+
+def _coordinate_names(m: int) -> list[str]:
+    """``["a_1", ..., "a_m", "w_1", ..., "b_m", "c"]``: the order of :func:`to_vector`."""
+    return [f"{p}_{j + 1}" for p in "awb" for j in range(m)] + ["c"]
+
+
+@dataclass(frozen=True)
+class CriticalPoint:
+    """A critical point of the true loss and what it is.
+
+    Attributes
+    ----------
+    net : ShallowNet
+        The point.
+    loss : float
+        Its true loss.
+    grad_norm : float
+        Euclidean norm of the gradient there.
+    types : tuple of str
+        :func:`neuron_types` of its neurons.
+    effective : ndarray of bool, shape (m,)
+        :func:`effective_neurons`.
+    eigenvalues : ndarray, shape (3m + 1,)
+        Spectrum of :func:`true_loss_hessian`, ascending.
+    kind : str
+        ``"global minimum"`` (loss at most ``loss_tol``), ``"saddle"`` (a descent direction
+        was found) or ``"local minimum"`` (none was found).
+    direction : ndarray or None
+        For a saddle, a unit descent direction from :func:`descent_direction`.
+    change : float
+        For a saddle, the (negative) change of the loss at distance ``radius`` along it.
+    how : str
+        For a saddle, how the direction was found (see :func:`descent_direction`).
+    """
+
+    net: ShallowNet
+    loss: float
+    grad_norm: float
+    types: tuple
+    effective: np.ndarray
+    eigenvalues: np.ndarray
+    kind: str
+    direction: np.ndarray | None = None
+    change: float = 0.0
+    how: str = ""
+
+    @property
+    def signature(self) -> str:
+        """The neuron types, sorted and counted, e.g. ``"2 interior-knot + 1 inactive"``;
+        neurons with ``a_j = 0`` (not effective) but alive are marked ``(a=0)``."""
+        names = [k + ("" if eff or k not in ("interior-knot", "fully-active") else " (a=0)")
+                 for k, eff in zip(self.types, self.effective)]
+        counts = {k: names.count(k) for k in sorted(set(names))}
+        return " + ".join(f"{n} {k}" for k, n in counts.items())
+
+
+def classify_critical_point(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0),
+                            *, loss_tol: float = 1e-12, tol: float = 1e-6,
+                            radius: float = 1e-3, probes: int = 200,
+                            seed=0) -> CriticalPoint:
+    """Classify a (numerically) critical point: global minimum, saddle or local minimum.
+
+    A point with loss at most ``loss_tol`` is a global minimum (the loss is never negative).
+    Otherwise :func:`descent_direction` looks for a direction of decrease at distance
+    ``radius``; if it finds one the point is a saddle, if not it is reported as a local
+    minimum (a numerical verdict: finitely many directions are probed). ``tol`` is the slack
+    of :func:`neuron_types` and :func:`effective_neurons`.
+    """
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    loss_tol = as_float(loss_tol, "loss_tol", nonnegative=True)
+    loss = true_loss(net, alpha, beta, (lo, hi))
+    info = dict(net=net, loss=loss,
+                grad_norm=float(np.linalg.norm(_grad_vector(net, alpha, beta, lo, hi))),
+                types=neuron_types(net, (lo, hi), tol=tol),
+                effective=effective_neurons(net, (lo, hi), tol=tol),
+                eigenvalues=np.linalg.eigvalsh(true_loss_hessian(net, alpha, beta, (lo, hi))))
+    if loss <= loss_tol:
+        return CriticalPoint(kind="global minimum", **info)
+    found = descent_direction(net, alpha, beta, (lo, hi), radius=radius, probes=probes,
+                              seed=seed)
+    if found is None:
+        return CriticalPoint(kind="local minimum", **info)
+    return CriticalPoint(kind="saddle", direction=found[0], change=found[1], how=found[2],
+                         **info)
+
+
+# ------------------------------------------------------------- slices, examples
+def example_critical_points(alpha: float = 2.0, beta: float = -0.5,
+                            interval=(0.0, 1.0)) -> dict[str, ShallowNet]:
+    """Five critical points of width 3, one of each kind the chapter meets.
+
+    * ``"global minimum"``: :func:`global_minimum` plus two inactive neurons;
+    * ``"zigzag saddle"``: :func:`zigzag_saddle` plus one inactive neuron;
+    * ``"dead local minimum"``: :func:`dead_local_minimum` (seed 0);
+    * ``"semi-inactive saddle"``: the dead minimum with its first neuron turned into a
+      right-facing neuron with its knot at ``q`` and ``a_1`` of the sign of ``alpha`` (so that
+      reviving it moves ``f`` towards the target);
+    * ``"vanished-neuron saddle"``: the dead minimum with its first neuron set to
+      ``a_1 = w_1 = 0``, ``b_1 = 1``.
+    """
+    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    dead = dead_local_minimum(3, alpha, beta, (lo, hi), seed=0)
+
+    def pad(net, k):
+        return ShallowNet(a=np.concatenate([net.a, dead.a[-k:]]),
+                          w=np.concatenate([net.w, dead.w[-k:]]),
+                          b=np.concatenate([net.b, dead.b[-k:]]), c=net.c)
+
+    sign = 1.0 if alpha >= 0 else -1.0
+    return {
+        "global minimum": pad(global_minimum(alpha, beta, (lo, hi)), 2),
+        "zigzag saddle": pad(zigzag_saddle(alpha, beta, (lo, hi)), 1),
+        "dead local minimum": dead,
+        "semi-inactive saddle": dead.replace(a=np.r_[0.5 * sign, dead.a[1:]],
+                                             w=np.r_[1.0, dead.w[1:]],
+                                             b=np.r_[-hi, dead.b[1:]]),
+        "vanished-neuron saddle": dead.replace(a=np.r_[0.0, dead.a[1:]], w=np.r_[0.0, dead.w[1:]],
+                                               b=np.r_[1.0, dead.b[1:]]),
+    }
+
+
+def named_directions(net: ShallowNet, alpha: float, beta: float,
+                     interval=(0.0, 1.0)) -> dict[str, np.ndarray]:
+    """Unit directions in parameter space: every coordinate (``"a_1"``, ..., ``"c"``) and the
+    Hessian eigenvectors of the two lowest eigenvalues (``"Hessian eigenvector 1"``, ``2``)."""
+    net = _net(net)
+    _, vec = np.linalg.eigh(true_loss_hessian(net, alpha, beta, interval))
+    out = dict(zip(_coordinate_names(net.width), np.eye(3 * net.width + 1)))
+    out["Hessian eigenvector 1"], out["Hessian eigenvector 2"] = vec[:, 0], vec[:, 1]
+    return out
+
+
+def loss_profile(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
+                 direction, radius: float = 0.5, num: int = 41):
+    """The true loss on a line through ``net``: ``L(theta + s u)``, ``u`` the unit direction.
+
+    Returns
+    -------
+    s : ndarray, shape (num,)
+        Evenly spaced in ``[-radius, radius]``.
+    values : ndarray, shape (num,)
+    """
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    theta = to_vector(net)
+    u = _unit(direction, "direction", theta.size)
+    radius = as_float(radius, "radius", positive=True)
+    s = np.linspace(-radius, radius, as_int(num, "num", minimum=3))
+    return s, _batch_loss(theta + s[:, None] * u, alpha, beta, lo, hi)
+
+
+def true_loss_batch(thetas, alpha: float, beta: float, interval=(0.0, 1.0)) -> np.ndarray:
+    """:func:`true_loss` of many parameter vectors at once, by the compiled kernel.
+
+    Parameters
+    ----------
+    thetas : array_like, shape (S, 3m + 1)
+        Parameter vectors ``(a, w, b, c)`` (see :func:`to_vector`), one per row.
+
+    Returns
+    -------
+    ndarray, shape (S,)
+    """
+    thetas = as_array(thetas, "thetas", ndim=2)
+    if thetas.shape[1] < 4 or (thetas.shape[1] - 1) % 3:
+        raise ValueError(f"thetas must have 3m + 1 columns with m >= 1, got {thetas.shape[1]}")
+    return _batch_loss(thetas, *_target(alpha, beta), *_interval(interval))
+
+
+def _batch_loss(thetas: np.ndarray, alpha, beta, lo, hi) -> np.ndarray:
+    thetas = np.array(thetas, dtype=np.float64, order="C")       # a copy the kernel may use
+    loss = np.empty(thetas.shape[0])
+    _gd_batch(thetas, (thetas.shape[1] - 1) // 3, alpha, beta, lo, hi, 1.0, 0, loss)
+    return loss
+
+
+def _unit(d, name: str, size: int) -> np.ndarray:
+    d = as_array(d, name, ndim=1)
+    if d.shape != (size,):
+        raise ValueError(f"{name} must have shape ({size},), got {d.shape}")
+    norm = np.linalg.norm(d)
+    if norm == 0:
+        raise ValueError(f"{name} must not be zero")
+    return d / norm
+
+
+def loss_slice(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
+               directions, radius: float = 0.5, num: int = 41):
+    """The true loss on a plane through ``net``: ``L(theta + s u + t v)``.
+
+    Parameters
+    ----------
+    directions : pair of array_like, each of shape (3m + 1,)
+        The directions ``u``, ``v`` (normalised to unit length here).
+    radius : float
+        ``s`` and ``t`` range over ``[-radius, radius]``.
+    num : int
+        Grid points per axis (at least 3).
+
+    Returns
+    -------
+    s : ndarray, shape (num,)
+    values : ndarray, shape (num, num)
+        ``values[i, k] = L(theta + s_k u + s_i v)`` (rows follow ``v``).
+    """
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    if not isinstance(directions, (list, tuple)) or len(directions) != 2:
+        raise TypeError("directions must be a pair (u, v) of parameter-space vectors")
+    theta = to_vector(net)
+    unit = [_unit(d, f"directions[{k}]", theta.size) for k, d in enumerate(directions)]
+    radius = as_float(radius, "radius", positive=True)
+    num = as_int(num, "num", minimum=3)
+    s = np.linspace(-radius, radius, num)
+    grid = theta + s[None, :, None] * unit[0] + s[:, None, None] * unit[1]   # (t, s, 3m+1)
+    return s, _batch_loss(grid.reshape(-1, theta.size), alpha, beta, lo, hi).reshape(num, num)

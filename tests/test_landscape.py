@@ -1,0 +1,392 @@
+"""relubook.landscape (chapter 6): the exact true loss, its derivatives, neuron types, critical
+points, the compiled batch gradient descent; the chapter's widget and exercise checkers.
+
+Oracles: scipy's adaptive quadrature (split at the knots) for the loss and for every gradient
+integral, central finite differences for the Hessian, the NumPy gradient for the numba kernel.
+"""
+
+import time
+
+import matplotlib
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.integrate import quad
+
+import relubook.landscape as ls
+from relubook import ShallowNet, random_net
+from relubook.exercises import landscape as ex
+from relubook.widgets import landscape as wid
+
+matplotlib.use("Agg")
+
+ALPHA, BETA, I = 2.0, -0.5, (0.0, 1.0)
+
+
+def quad_mean(fun, net, interval):
+    """(1/|I|) int_I fun(x) dx by adaptive quadrature, split at the knots inside I."""
+    lo, hi = interval
+    knots = net.knots()
+    inside = knots[(knots > lo) & (knots < hi)]
+    value, _ = quad(fun, lo, hi, points=inside if inside.size else None, epsabs=1e-13,
+                    epsrel=1e-12, limit=200)
+    return value / (hi - lo)
+
+
+def quad_gradient(net, alpha, beta, interval):
+    """Every partial derivative as a quadrature of its integrand, order (a, w, b, c)."""
+    def e(x):
+        return net(x)[0] - alpha * x - beta
+
+    rows = [2 * quad_mean(lambda x, j=j: e(x) * max(net.w[j] * x + net.b[j], 0.0), net, interval)
+            for j in range(net.width)]
+    rows += [2 * net.a[j] * quad_mean(lambda x, j=j: e(x) * x * (net.w[j] * x + net.b[j] > 0),
+                                      net, interval) for j in range(net.width)]
+    rows += [2 * net.a[j] * quad_mean(lambda x, j=j: e(x) * (net.w[j] * x + net.b[j] > 0),
+                                      net, interval) for j in range(net.width)]
+    rows.append(2 * quad_mean(e, net, interval))
+    return np.array(rows)
+
+
+@st.composite
+def problems(draw):
+    """A random network of width 1-4, an interval and an affine target; some knots are put
+    within 1e-3 |I| of the ends of the interval."""
+    m = draw(st.integers(1, 4))
+    seed = draw(st.integers(0, 2 ** 32 - 1))
+    rng = np.random.default_rng(seed)
+    lo = rng.uniform(-2, 2)
+    hi = lo + rng.uniform(0.2, 3)
+    w = rng.choice([-1.0, 1.0], m) * rng.uniform(0.2, 2.5, m)
+    t = rng.uniform(lo - 1, hi + 1, m)
+    if draw(st.booleans()):
+        t[0] = lo + 1e-3 * (hi - lo) if rng.random() < 0.5 else hi - 1e-3 * (hi - lo)
+    net = ShallowNet(a=rng.standard_normal(m), w=w, b=-w * t, c=rng.standard_normal())
+    alpha, beta = rng.normal(scale=2, size=2)
+    return net, float(alpha), float(beta), (lo, hi)
+
+
+# ------------------------------------------------------------------ exact formulas
+@settings(max_examples=40)
+@given(problems())
+def test_loss_and_gradient_match_quadrature(problem):
+    net, alpha, beta, interval = problem
+    L = ls.true_loss(net, alpha, beta, interval)
+    oracle = quad_mean(lambda x: (net(x)[0] - alpha * x - beta) ** 2, net, interval)
+    assert abs(L - oracle) <= 1e-10 * (1 + oracle)
+    g = ls.to_vector(ls.true_loss_grad(net, alpha, beta, interval))
+    assert np.allclose(g, quad_gradient(net, alpha, beta, interval), rtol=1e-8, atol=1e-9)
+
+
+@settings(max_examples=30)
+@given(problems())
+def test_hessian_matches_differences_of_the_gradient(problem):
+    net, alpha, beta, interval = problem
+    theta, h = ls.to_vector(net), 1e-6
+    H = ls.true_loss_hessian(net, alpha, beta, interval)
+    assert np.allclose(H, H.T, rtol=0, atol=1e-12)
+
+    def grad(th):
+        return ls.to_vector(ls.true_loss_grad(ls.from_vector(th), alpha, beta, interval))
+
+    fd = np.array([(grad(theta + d) - grad(theta - d)) / (2 * h) for d in h * np.eye(theta.size)])
+    assert np.max(np.abs(H - fd)) <= 1e-6 * (1 + np.max(np.abs(H)))
+
+
+def test_loss_examples_in_closed_form():
+    # f(x) = x against 0 on [0, 1]: mean of x^2
+    assert ls.true_loss(ShallowNet(a=[1.0], w=[1.0], b=[0.0]), 0.0, 0.0) == pytest.approx(1 / 3)
+    # a dead network against 2x - 0.5 on [0, 1] with the best constant
+    dead = ls.dead_local_minimum(4, ALPHA, BETA, I, seed=3)
+    assert ls.true_loss(dead, ALPHA, BETA, I) == pytest.approx(ALPHA ** 2 / 12, abs=1e-15)
+
+
+@pytest.mark.parametrize("alpha, beta, interval", [(2.0, -0.5, (0, 1)), (-3.0, 1.0, (-1, 2)),
+                                                   (0.0, 4.0, (0.5, 0.7))])
+def test_special_points(alpha, beta, interval):
+    length = interval[1] - interval[0]
+    glob = ls.global_minimum(alpha, beta, interval)
+    assert ls.neuron_types(glob, interval) == ("fully-active",)
+    assert ls.true_loss(glob, alpha, beta, interval) < 1e-28
+    dead = ls.dead_local_minimum(3, alpha, beta, interval, seed=1)
+    assert set(ls.neuron_types(dead, interval)) == {"inactive"}
+    assert ls.true_loss(dead, alpha, beta, interval) == pytest.approx(
+        ls.dead_loss(alpha, interval), abs=1e-14)
+    assert np.max(np.abs(ls.to_vector(ls.true_loss_grad(dead, alpha, beta, interval)))) < 1e-14
+    zz = ls.zigzag_saddle(alpha, beta, interval)
+    assert ls.true_loss(zz, alpha, beta, interval) == pytest.approx(
+        alpha ** 2 * length ** 2 / 972, rel=1e-12, abs=1e-15)
+    assert np.max(np.abs(ls.to_vector(ls.true_loss_grad(zz, alpha, beta, interval)))) < 1e-13
+    _, means = ls.residual_cell_means(zz, alpha, beta, interval)
+    assert means.shape == ((3,) if alpha != 0 else (1,)) and np.max(np.abs(means)) < 1e-13
+    if alpha != 0:
+        assert np.linalg.eigvalsh(ls.true_loss_hessian(zz, alpha, beta, interval))[0] < 0
+
+
+def test_hessian_jumps_when_a_knot_leaves_the_interval():
+    net = ShallowNet(a=[1.5, -1.0], w=[2.0, -1.5], b=[-2.0 * (1 - 1e-9), 0.45], c=0.3)
+    outside = net.replace(b=np.r_[-2.0 * (1 + 1e-9), 0.45])
+    B1 = 4                                                   # b_1 in (a, w, b, c), m = 2
+    jump = (ls.true_loss_hessian(net, ALPHA, BETA)[B1, B1]
+            - ls.true_loss_hessian(outside, ALPHA, BETA)[B1, B1])
+    e_q = net([1.0])[0] - ALPHA - BETA
+    assert jump == pytest.approx(2 * 1.5 * e_q / 2.0, rel=1e-6)
+    # the loss and the gradient are continuous there
+    assert ls.true_loss(net, ALPHA, BETA) == pytest.approx(ls.true_loss(outside, ALPHA, BETA),
+                                                           abs=1e-8)
+
+
+def test_output_bias_curvature_is_two():
+    for seed in range(10):
+        net = random_net(3, seed=seed)
+        H = ls.true_loss_hessian(net, ALPHA, BETA, (-1, 3))
+        assert H[-1, -1] == pytest.approx(2.0, abs=1e-13)
+
+
+# -------------------------------------------------------------------- neuron types
+@pytest.mark.parametrize("w, b, expected", [
+    (0.0, 1.0, "degenerate"), (0.0, -1.0, "degenerate"),
+    (1.0, -2.0, "inactive"), (-1.0, -0.5, "inactive"),
+    (1.0, -1.0, "semi-inactive"), (-1.0, 0.0, "semi-inactive"),
+    (1.0, -0.5, "interior-knot"), (-2.0, 1.0, "interior-knot"),
+    (1.0, 0.5, "fully-active"), (1.0, 0.0, "fully-active"), (-1.0, 1.0, "fully-active"),
+])
+def test_neuron_types(w, b, expected):
+    assert ls.neuron_types(ShallowNet(a=[1.0], w=[w], b=[b]), (0.0, 1.0)) == (expected,)
+
+
+def test_neuron_types_tolerance():
+    near_end = ShallowNet(a=[1.0, 1.0], w=[1.0, 1e-9], b=[-(1 - 1e-8), -1.0])
+    assert ls.neuron_types(near_end, I) == ("interior-knot", "inactive")
+    assert ls.neuron_types(near_end, I, tol=1e-6) == ("semi-inactive", "degenerate")
+
+
+@settings(max_examples=50)
+@given(problems())
+def test_neuron_types_agree_with_signs_on_a_grid(problem):
+    net, _, _, (lo, hi) = problem
+    x = np.linspace(lo, hi, 4001)
+    z = np.outer(x, net.w) + net.b
+    for j, kind in enumerate(ls.neuron_types(net, (lo, hi))):
+        assert kind in ls.NEURON_TYPES
+        inner = z[1:-1, j]
+        if kind == "inactive":
+            assert np.all(z[:, j] < 0)
+        elif kind == "fully-active":
+            assert np.all(inner > 0)
+        elif kind == "interior-knot":
+            assert (inner > 0).any() and (inner < 0).any()
+        elif kind == "semi-inactive":
+            assert np.all(inner < 0) and np.isclose(max(z[0, j], z[-1, j]), 0, atol=1e-12)
+    eff = ls.effective_neurons(net, (lo, hi))
+    types = ls.neuron_types(net, (lo, hi))
+    alive = np.array([k in ("interior-knot", "fully-active") for k in types])
+    assert np.array_equal(eff, alive & (net.a != 0))
+
+
+# ------------------------------------------------------------- compiled training
+def test_batch_gradient_descent_matches_numpy_steps():
+    starts = ls.random_starts(4, 3, seed=2)
+    run = ls.gradient_descent_batch(starts, ALPHA, BETA, (-0.5, 1.5), lr=0.02, steps=5, record=6)
+    for start, end, k in zip(starts, run.nets, range(4)):
+        theta = ls.to_vector(start)
+        losses = []
+        for _ in range(5):
+            losses.append(ls.true_loss(ls.from_vector(theta), ALPHA, BETA, (-0.5, 1.5)))
+            grad = ls.true_loss_grad(ls.from_vector(theta), ALPHA, BETA, (-0.5, 1.5))
+            theta = theta - 0.02 * ls.to_vector(grad)
+        assert np.allclose(ls.to_vector(end), theta, rtol=0, atol=1e-12)
+        assert np.allclose(run.history[:5, k], losses, rtol=1e-12, atol=1e-15)
+    assert run.history.shape == (6, 4) and np.allclose(run.t, 0.02 * np.arange(6))
+    assert np.allclose(run.loss, run.history[-1])
+
+
+def test_batch_gradient_descent_trains_and_reports_divergence():
+    run = ls.gradient_descent_batch([ls.global_minimum(1.0, 0.0).replace(c=0.7)], ALPHA, BETA,
+                                    lr=0.05, steps=4000)
+    assert run.loss[0] < 1e-10
+    with pytest.raises(FloatingPointError, match="smaller lr"):
+        ls.gradient_descent_batch(ls.random_starts(2, 2, seed=0), ALPHA, BETA, lr=50.0,
+                                  steps=2000)
+
+
+def test_true_loss_batch_matches_true_loss():
+    nets = ls.random_starts(6, 2, seed=4)
+    thetas = np.array([ls.to_vector(n) for n in nets])
+    expected = [ls.true_loss(n, ALPHA, BETA, (1.0, 2.5)) for n in nets]
+    assert np.allclose(ls.true_loss_batch(thetas, ALPHA, BETA, (1.0, 2.5)), expected,
+                       rtol=1e-13, atol=1e-15)
+
+
+# --------------------------------------------------------------- critical points
+def test_newton_search_recovers_the_zigzag():
+    zz = ls.zigzag_saddle(ALPHA, BETA)
+    rng = np.random.default_rng(0)
+    starts = [ls.from_vector(ls.to_vector(zz) + 0.02 * rng.standard_normal(7)) for _ in range(3)]
+    found = ls.find_critical_points(starts, ALPHA, BETA)
+    assert len(found) == 3
+    for net in found:
+        pt = ls.classify_critical_point(net, ALPHA, BETA)
+        assert pt.grad_norm <= 1e-10 and pt.kind == "saddle" and pt.direction is not None
+        assert pt.loss == pytest.approx(ALPHA ** 2 / 972, rel=1e-8)
+        assert pt.change < 0 and pt.signature == "2 interior-knot"
+
+
+def test_classification_of_the_examples():
+    kinds = {name: ls.classify_critical_point(net, ALPHA, BETA).kind
+             for name, net in ls.example_critical_points(ALPHA, BETA).items()}
+    assert kinds == {"global minimum": "global minimum", "zigzag saddle": "saddle",
+                     "dead local minimum": "local minimum", "semi-inactive saddle": "saddle",
+                     "vanished-neuron saddle": "saddle"}
+
+
+def test_descent_direction():
+    examples = ls.example_critical_points(ALPHA, BETA)
+    assert ls.descent_direction(examples["dead local minimum"], ALPHA, BETA) is None
+    d, change, label = ls.descent_direction(examples["semi-inactive saddle"], ALPHA, BETA)
+    assert change < 0 and label in ("+w_1", "+b_1") and np.isclose(np.linalg.norm(d), 1.0)
+    theta = ls.to_vector(examples["semi-inactive saddle"])
+    moved = ls.true_loss(ls.from_vector(theta + 1e-3 * d), ALPHA, BETA)
+    base = ls.true_loss(examples["semi-inactive saddle"], ALPHA, BETA)
+    assert moved - base == pytest.approx(change)
+
+
+def test_residual_cell_means_add_up_to_the_mean():
+    net = random_net(4, seed=8)
+    edges, means = ls.residual_cell_means(net, ALPHA, BETA, (-1.0, 1.0))
+    total = np.sum(np.diff(edges) * means) / 2.0
+    mean_residual = ls.true_loss_grad(net, ALPHA, BETA, (-1.0, 1.0)).c / 2   # dL/dc = 2<e>
+    assert total == pytest.approx(mean_residual, abs=1e-13)
+
+
+def test_slices_and_profiles():
+    net = ls.zigzag_saddle(ALPHA, BETA)
+    dirs = ls.named_directions(net, ALPHA, BETA)
+    s, values = ls.loss_slice(net, ALPHA, BETA, directions=(dirs["a_1"], dirs["c"]), num=5,
+                              radius=0.2)
+    assert values.shape == (5, 5) and values[2, 2] == pytest.approx(ls.true_loss(net, ALPHA, BETA))
+    expected = ls.true_loss(net.replace(a=net.a + np.r_[s[4], 0.0], c=net.c + s[0]), ALPHA, BETA)
+    assert values[0, 4] == pytest.approx(expected, rel=1e-13)
+    s, prof = ls.loss_profile(net, ALPHA, BETA, direction=3 * dirs["c"], radius=0.1, num=3)
+    assert np.allclose(prof - prof[1], s ** 2, atol=1e-14)       # c is a parabola, curvature 2
+
+
+# ----------------------------------------------------------------- input checks
+def test_input_errors():
+    net = random_net(2, seed=0)
+    with pytest.raises(ValueError, match="lo < hi"):
+        ls.true_loss(net, 1.0, 0.0, (1.0, 1.0))
+    with pytest.raises(ValueError, match="lo < hi"):
+        ls.true_loss(net, 1.0, 0.0, (1.0, 0.0))
+    with pytest.raises(ValueError, match="interval"):
+        ls.true_loss(net, 1.0, 0.0, (0.0, 1.0, 2.0))
+    with pytest.raises(ValueError, match="interval"):
+        ls.true_loss(net, 1.0, 0.0, (0.0, np.inf))
+    with pytest.raises(ValueError, match="alpha"):
+        ls.true_loss(net, np.nan, 0.0)
+    with pytest.raises(ValueError, match="beta"):
+        ls.true_loss_grad(net, 1.0, np.inf)
+    with pytest.raises(TypeError, match="alpha"):
+        ls.true_loss_hessian(net, "2", 0.0)
+    with pytest.raises(TypeError, match="ShallowNet"):
+        ls.true_loss(np.zeros(7), 1.0, 0.0)
+    with pytest.raises(ValueError, match="one input"):
+        ls.true_loss(random_net(2, seed=0, dim=2), 1.0, 0.0)
+    with pytest.raises(ValueError, match="biases"):
+        ls.true_loss(random_net(2, seed=0, bias=False), 1.0, 0.0)
+    with pytest.raises(ValueError, match="scale 1"):
+        ls.true_loss(random_net(2, seed=0, scale=0.5), 1.0, 0.0)
+    with pytest.raises(ValueError, match="3m \\+ 1"):
+        ls.from_vector(np.zeros(6))
+    with pytest.raises(ValueError, match="3m \\+ 1"):
+        ls.true_loss_batch(np.zeros((2, 5)), 1.0, 0.0)
+    with pytest.raises(ValueError, match="tol"):
+        ls.neuron_types(net, tol=-1.0)
+    with pytest.raises(TypeError, match="starts"):
+        ls.gradient_descent_batch([], 1.0, 0.0, lr=0.1, steps=1)
+    with pytest.raises(TypeError, match="starts"):
+        ls.find_critical_points(net, 1.0, 0.0)
+    with pytest.raises(ValueError, match="same width"):
+        ls.gradient_descent_batch([net, random_net(3, seed=0)], 1.0, 0.0, lr=0.1, steps=1)
+    with pytest.raises(ValueError, match="lr"):
+        ls.gradient_descent_batch([net], 1.0, 0.0, lr=-0.1, steps=1)
+    with pytest.raises(ValueError, match="steps"):
+        ls.gradient_descent_batch([net], 1.0, 0.0, lr=0.1, steps=-1)
+    with pytest.raises(ValueError, match="zero"):
+        ls.loss_profile(net, 1.0, 0.0, direction=np.zeros(7))
+    with pytest.raises(ValueError, match="shape"):
+        ls.loss_slice(net, 1.0, 0.0, directions=(np.ones(7), np.ones(3)))
+    with pytest.raises(TypeError, match="pair"):
+        ls.loss_slice(net, 1.0, 0.0, directions=np.ones(7))
+    with pytest.raises(ValueError, match="width"):
+        ls.dead_local_minimum(0, 1.0, 0.0, seed=0)
+
+
+# ------------------------------------------------------------ widget, exercises
+def test_every_control_value_draws_a_figure_quickly():
+    w = wid.explorer()
+    controls = {c.description: c for c in w.children[:-1]}
+    assert set(controls) == {"point", "direction u", "direction v", "log10 radius"}
+    radius = controls["log10 radius"]
+    values = [controls["point"].options, controls["direction u"].options,
+              controls["direction v"].options,
+              10.0 ** np.arange(radius.min, radius.max + 1e-9, radius.step)]
+    longest = max(len(v) for v in values)
+    for k in range(longest):                 # every value of every control at least once
+        point, first, second, r = (v[(k + shift) % len(v)] for shift, v in enumerate(values))
+        start = time.perf_counter()
+        fig = wid.draw_loss_slice(point, first, second, r)
+        assert time.perf_counter() - start < 2.0, (point, first, second, r)
+        assert len(fig.axes) >= 2 and fig.axes[0].has_data()
+        matplotlib.pyplot.close(fig)
+    fig = wid.draw_loss_slice("semi-inactive saddle", "w_1", "w_1")    # a profile, not a slice
+    assert fig.axes[0].get_lines()
+    matplotlib.pyplot.close("all")
+
+
+def test_explorer_updates_when_controls_change():
+    w = wid.explorer()
+    for child in w.children[:-1]:
+        child.value = child.options[-1] if hasattr(child, "options") else child.max
+    assert w.result is None
+    matplotlib.pyplot.close("all")
+
+
+def test_draw_rejects_unknown_names():
+    with pytest.raises(ValueError, match="point"):
+        wid.draw_loss_slice("maximum")
+    with pytest.raises(ValueError, match="second"):
+        wid.draw_loss_slice("zigzag saddle", "c", "x_1")
+
+
+def test_check_dead_minimum():
+    assert ex.check_dead_minimum(2.5, 6.75) and ex.check_dead_minimum(2.5 + 1e-9, 6.75)
+    for c, loss, phrase in [(1.0, 6.75, "mean of g"), (0.0, 6.75, "best constant"),
+                            (2.5, 20.25, "divide by |I|"), (2.5, 3.375, "no factor 1/2"),
+                            (2.5, 0.75, "length 1"), (2.5, 5.0, "alpha^2 |I|^2 / 12")]:
+        fb = ex.check_dead_minimum(c, loss)
+        assert not fb and phrase in fb.message
+    with pytest.raises(TypeError, match="c"):
+        ex.check_dead_minimum("2.5", 6.75)
+    with pytest.raises(ValueError, match="loss"):
+        ex.check_dead_minimum(2.5, np.nan)
+
+
+def test_check_zigzag_loss():
+    assert ex.check_zigzag_loss(1 / 12)
+    for loss, phrase in [(6.75, "dead local minimum"), (0.25, "integral"), (0.1, "s^2 h^2 / 12")]:
+        fb = ex.check_zigzag_loss(loss)
+        assert not fb and phrase in fb.message
+    with pytest.raises(TypeError, match="loss"):
+        ex.check_zigzag_loss([1 / 12])
+
+
+def test_check_revival_rate():
+    assert ex.check_revival_rate(-0.75)
+    fb = ex.check_revival_rate(0.75)
+    assert not fb and "sign" in fb.message
+    fb = ex.check_revival_rate(-1.0)
+    assert not fb and "triangle" in fb.message
+    with pytest.raises(TypeError, match="rate"):
+        ex.check_revival_rate(None)
