@@ -113,7 +113,7 @@ def _record_steps(record, total: int, dt: float) -> np.ndarray:
         if np.any(times < 0) or np.any(times > total * dt * (1 + 1e-12)):
             raise ValueError(f"record times must lie in [0, {total * dt}]")
         steps = np.round(times / dt)
-    return np.unique(np.concatenate(([0, total], steps)).astype(np.int64))
+    return np.unique(np.clip(np.concatenate(([0, total], steps)), 0, total).astype(np.int64))
 
 
 def _run(state: _State, advance, total: int, dt: float, record, progress: bool,
@@ -233,7 +233,7 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
     -------
     Trajectory
     """
-    if method not in _METHODS:
+    if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
     t_end = as_float(t_end, "t_end", nonnegative=True)
     dt = _DEFAULT_DT[method] if dt is None else as_float(dt, "dt", positive=True)
@@ -298,6 +298,8 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
     if not beta > 0:
         raise ValueError(f"beta must be positive, got {beta}")
     wd = as_float(weight_decay, "weight_decay", nonnegative=True)
+    if not isinstance(net, ShallowNet):
+        raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
     if not math.isclose(net.scale * net.width, 1.0, rel_tol=1e-12):
         raise ValueError(f"langevin needs the mean-field scale 1/m = {1 / net.width:.6g}, "
                          f"got net.scale = {net.scale:.6g}")

@@ -156,7 +156,10 @@ class PiecewiseLinear:
                 if abs(mine - theirs) > 1e-12 * max(1.0, abs(mine), abs(theirs)):
                     return float("inf")
         else:
-            lo, hi = (as_float(v, "interval") for v in interval)
+            bounds = as_array(interval, "interval", ndim=1)
+            if bounds.shape != (2,):
+                raise ValueError(f"interval must be a pair (lo, hi), got shape {bounds.shape}")
+            lo, hi = bounds
             if not lo < hi:
                 raise ValueError(f"interval must satisfy lo < hi, got ({lo}, {hi})")
             points = np.concatenate(([lo, hi], points[(points > lo) & (points < hi)]))
