@@ -14,6 +14,7 @@ from . import (
     interpolants,
     landscape,
     model,
+    orthogonal,
     piecewise,
     plots,
     torch_loop,
@@ -26,6 +27,6 @@ from .piecewise import PiecewiseLinear
 __all__ = [
     "ShallowNet", "PiecewiseLinear", "Trajectory", "gradient_descent", "gradient_flow",
     "langevin", "random_net", "relu", "data", "dynamics", "exercises", "interpolants",
-    "landscape", "model", "piecewise", "plots", "torch_loop", "widgets",
+    "landscape", "model", "orthogonal", "piecewise", "plots", "torch_loop", "widgets",
 ]
 __version__ = "0.1.0"

@@ -162,7 +162,9 @@ def gradient_descent(net: ShallowNet, x, y, lr: float, steps: int, *, record=100
         Number of steps.
     record : int or array_like
         Number of snapshots, log-spaced in time, or an explicit array of times in
-        ``[0, steps * lr]``; the initial and final states are always recorded.
+        ``[0, steps * lr]``; the initial and final states are always recorded. Times are
+        rounded to the nearest step: compare runs of different step sizes at times that are
+        multiples of both.
     weight_decay : float
         Coefficient of the ``l2`` penalty on ``a``, ``w`` and ``b``.
     train_c : bool

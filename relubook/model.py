@@ -197,8 +197,8 @@ class ShallowNet:
     def curvature_mass(self) -> float:
         """Upper bound ``sum_j |scale a_j w_j|`` of the curvature mass ``int |f''|``.
 
-        Equal to :meth:`PiecewiseLinear.curvature_mass` of :meth:`to_piecewise` unless
-        knots of opposite jumps coincide (one input only).
+        Equal to :meth:`~relubook.piecewise.PiecewiseLinear.curvature_mass` of
+        :meth:`to_piecewise` unless knots of opposite jumps coincide (one input only).
         """
         return float(np.abs(self.slope_jumps()).sum())
 

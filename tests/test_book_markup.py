@@ -16,7 +16,25 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _figure_names() -> set[str]:
+    """Names of the figures that code cells create (``mystnb: figure: name:`` metadata)."""
+    names = set()
+    for chapter in (ROOT / "chapters").glob("*.md"):
+        text = chapter.read_text(encoding="utf-8")
+        for block in re.findall(r"```\{code-cell\}[^\n]*\n---\n(.*?)\n---\n", text, re.S):
+            figure = (yaml.safe_load(block) or {}).get("mystnb", {}).get("figure", {})
+            if "name" in figure:
+                names.add(figure["name"])
+    return names
+
+
 def test_book_builds_strictly_without_execution(tmp_path):
+    """No warning at all, except references to figures that only execution creates.
+
+    Without execution a code cell has no output, so ``{numref}`` to a figure made by a cell
+    cannot resolve; those labels are checked to exist in the cells' metadata instead, and
+    ``make book`` (executed, ``-W -n``) resolves them for real.
+    """
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     config["execute"]["execute_notebooks"] = "off"
     # jupyter-book resolves local_extensions paths against the config file's folder.
@@ -28,15 +46,18 @@ def test_book_builds_strictly_without_execution(tmp_path):
 
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run(
-        [str(jupyter_book), "build", "-W", "-n", "--keep-going", "--all", str(ROOT),
+        [str(jupyter_book), "build", "-n", "--keep-going", "--all", str(ROOT),
          "--config", str(config_path), "--path-output", str(tmp_path)],
         capture_output=True, text=True, cwd=ROOT, timeout=600,
     )
     output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)  # no colours
-    warnings = [line for line in output.splitlines()
-                if "WARNING" in line or "ERROR" in line or "Traceback" in line]
-    assert result.returncode == 0, (
-        "strict markup build failed:\n" + "\n".join(warnings or output.splitlines()[-40:]))
+    figures = _figure_names()
+    problems = [line for line in output.splitlines()
+                if ("WARNING" in line or "ERROR" in line or "Traceback" in line)
+                and "Kernel is running over TCP" not in line
+                and not any(f"undefined label: '{name}'" in line for name in figures)]
+    assert result.returncode == 0 and not problems, (
+        "strict markup build failed:\n" + "\n".join(problems or output.splitlines()[-40:]))
     assert (tmp_path / "_build" / "html" / "index.html").is_file()
 
 

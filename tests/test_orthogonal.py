@@ -1,0 +1,470 @@
+"""relubook.orthogonal (chapter 4): closed forms against independent oracles, validation,
+the dynamics facts the chapter relies on, the explorer and the exercise checkers."""
+
+import itertools
+import math
+import time
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import minimize
+
+import relubook.orthogonal as orth
+from relubook import ShallowNet, gradient_flow
+from relubook.data import orthogonal_inputs
+from relubook.exercises import orthogonal as ex
+from relubook.widgets import orthogonal as wid
+
+matplotlib.use("Agg")
+torch.set_num_threads(1)
+
+
+@st.composite
+def orthogonal_data(draw, min_n=1, max_n=5, both_signs=False):
+    """Random orthogonal inputs (rotated or on the axes) with non-zero labels."""
+    n = draw(st.integers(min_n, max_n))
+    d = n + draw(st.integers(0, 2))
+    seed = draw(st.integers(0, 10_000))
+    rng = np.random.default_rng(seed)
+    radii = rng.uniform(0.3, 3.0, n)
+    x = orthogonal_inputs(n, d, radii, seed=seed if draw(st.booleans()) else None)
+    y = rng.uniform(0.1, 2.0, n) * rng.choice([-1.0, 1.0], n)
+    if both_signs:
+        y[0], y[-1] = abs(y[0]), -abs(y[-1])
+    return x, y
+
+
+# ------------------------------------------------------------------ validation
+def test_check_orthogonal_accepts_axes_and_rotations():
+    for seed in (None, 3):
+        x = orthogonal_inputs(4, 6, [1.0, 2.0, 0.5, 1.0], seed=seed)
+        assert orth.check_orthogonal(x).shape == (4, 6)
+
+
+@pytest.mark.parametrize("x, message", [
+    (np.array([[1.0, 0.0], [1.0, 1.0]]), "orthogonal"),
+    (np.array([[1.0, 0.0], [0.0, 0.0]]), "zero input"),
+    (np.eye(3)[:, :2], "d >= n"),
+    (np.array([[1.0, np.nan], [0.0, 1.0]]), "NaN"),
+    (np.ones(3), "2-d"),
+])
+def test_check_orthogonal_rejects_bad_inputs(x, message):
+    with pytest.raises(ValueError, match=message):
+        orth.check_orthogonal(x)
+
+
+def test_every_closed_form_rejects_non_orthogonal_inputs():
+    x = np.array([[1.0, 0.1, 0.0], [0.0, 1.0, 0.0]])
+    y = np.array([1.0, -1.0])
+    for fn in (orth.D_plus_minus, orth.beta_plus_minus, orth.min_variation_norm,
+               orth.min_norm_interpolator, orth.growth_rates, orth.plateau_loss,
+               orth.bias_error_exponent):
+        with pytest.raises(ValueError, match="rows 0 and 1 have cosine"):
+            fn(x, y)
+    with pytest.raises(ValueError, match="orthogonal"):
+        orth.escape_times(x, y, 1e-3)
+    with pytest.raises(ValueError, match="orthogonal"):
+        orth.train(x, y, 1e-3, seed=0)
+
+
+def test_label_and_scale_validation():
+    x = np.eye(3)
+    with pytest.raises(ValueError, match="one label per input"):
+        orth.min_variation_norm(x, [1.0, -1.0])
+    with pytest.raises(TypeError, match="y"):
+        orth.min_variation_norm(x, "abc")
+    with pytest.raises(ValueError, match="both signs"):
+        orth.escape_times(x, [1.0, 2.0, 3.0], 1e-3)
+    with pytest.raises(ValueError, match="no plateau"):
+        orth.plateau_loss(x, [1.0, -1.0, 0.0])
+    with pytest.raises(ValueError, match="below 1"):
+        orth.escape_times(x, [1.0, -2.0, 3.0], 2.0)
+    with pytest.raises(ValueError, match="lam must be positive"):
+        orth.init_net(10, 3, 0.0, seed=0)
+    with pytest.raises(ValueError, match="width"):
+        orth.init_net(0, 3, 0.1, seed=0)
+
+
+# ---------------------------------------------------------------- closed forms
+@given(orthogonal_data())
+def test_min_norm_interpolator_interpolates_at_path_norm_R_star(data):
+    x, y = data
+    h = orth.min_norm_interpolator(x, y)
+    R = orth.min_variation_norm(x, y)
+    assert np.allclose(h(x), y, rtol=0, atol=1e-12 * (1 + np.abs(y).max()))
+    assert math.isclose(h.path_norm(), R, rel_tol=1e-12)
+    sq = np.sum(h.a ** 2) + np.sum(h.w ** 2)
+    assert math.isclose(sq, 2 * R, rel_tol=1e-12)                   # min ||theta||^2 = 2R*
+    assert np.allclose(h.balancedness(), 0, atol=1e-12 * (1 + R))
+    # R* from its square-root formula
+    r2 = np.sum(x ** 2, axis=1)
+    formula = (np.sqrt(np.sum(y[y > 0] ** 2 / r2[y > 0]))
+               + np.sqrt(np.sum(y[y < 0] ** 2 / r2[y < 0])))
+    assert math.isclose(R, formula, rel_tol=1e-12)
+
+
+@given(orthogonal_data(), st.floats(0.1, 10.0))
+def test_R_star_scales_and_rotates_correctly(data, c):
+    x, y = data
+    R = orth.min_variation_norm(x, y)
+    assert math.isclose(orth.min_variation_norm(c * x, y), R / c, rel_tol=1e-12)
+    assert math.isclose(orth.min_variation_norm(x, c * y), c * R, rel_tol=1e-12)
+    q, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((x.shape[1],) * 2))
+    assert math.isclose(orth.min_variation_norm(x @ q.T, y), R, rel_tol=1e-10)
+
+
+@settings(max_examples=40)
+@given(orthogonal_data(max_n=4), st.integers(0, 1000))
+def test_no_dictionary_beats_R_star_and_beta_directions_reach_it(data, seed):
+    """The LP is an independent minimisation: any dictionary gives >= R*, and a dictionary
+    holding beta_+/- gives R* exactly, using only those two directions."""
+    x, y = data
+    R = orth.min_variation_norm(x, y)
+    n, d = x.shape
+    random = orth.random_directions(400, d, seed=seed)
+    betas = [b for b in orth.beta_plus_minus(x, y) if np.linalg.norm(b) > 0]
+    # every point gets its own axis direction, so the dictionary always interpolates
+    axes = x / np.linalg.norm(x, axis=1, keepdims=True)
+    value, coef = orth.lp_min_path_norm(x, y, np.vstack([random, axes]))
+    assert value >= R * (1 - 1e-7)
+    value, coef = orth.lp_min_path_norm(x, y, np.vstack([random, axes, betas]))
+    assert math.isclose(value, R, rel_tol=1e-7)
+    dictionary = np.vstack([random, axes, betas])
+    unit_betas = np.array(betas) / np.linalg.norm(betas, axis=1, keepdims=True)
+    cos = (dictionary @ unit_betas.T / np.linalg.norm(dictionary, axis=1)[:, None]).max(axis=1)
+    assert np.sum(np.abs(coef[cos < 1 - 1e-6])) < 1e-6 * R     # only beta_+/- are used
+
+
+def test_lp_with_many_random_directions_approaches_R_star_from_above():
+    x, y = orth.example_data()
+    R = orth.min_variation_norm(x, y)
+    n, d = x.shape
+    u = orth.random_directions(20000, n, seed=5)
+    u = np.hstack([u, np.zeros((u.shape[0], d - n))])       # in the span of the data
+    values = [orth.lp_min_path_norm(x, y, u[:k])[0] for k in (500, 5000, 20000)]
+    assert all(v >= R * (1 - 1e-9) for v in values)
+    assert values[0] >= values[1] >= values[2] and values[2] < 1.02 * R
+
+
+def test_lp_validation():
+    x, y = orth.example_data()
+    with pytest.raises(ValueError, match="cannot interpolate"):
+        orth.lp_min_path_norm(x, y, np.eye(6)[:2])              # no direction reaches x_3, x_4
+    with pytest.raises(ValueError, match="shape"):
+        orth.lp_min_path_norm(x, y, np.ones((3, 5)))
+    with pytest.raises(ValueError, match="zero row"):
+        orth.lp_min_path_norm(x, y, np.zeros((3, 6)))
+
+
+def _brute_force_min_sq_norm(x, y, width, starts, seed):
+    """min (1/2)||theta||^2 over interpolating networks of the given width (SLSQP, multistart).
+
+    A direct, non-convex minimisation that knows nothing of the closed form; its optimum is
+    R* once the width allows one neuron per sign."""
+    n, d = x.shape
+    rng = np.random.default_rng(seed)
+
+    def split(th):
+        return th[:width], th[width:].reshape(width, d)
+
+    def residual(th):
+        a, W = split(th)
+        return np.maximum(x @ W.T, 0.0) @ a - y
+
+    def jac(th):
+        a, W = split(th)
+        z = x @ W.T                                               # (n, m)
+        da = np.maximum(z, 0.0)
+        dW = (z > 0)[:, :, None] * a[None, :, None] * x[:, None, :]   # (n, m, d)
+        return np.hstack([da, dW.reshape(n, -1)])
+
+    best = np.inf
+    for _ in range(starts):
+        res = minimize(lambda th: 0.5 * th @ th, rng.standard_normal(width * (d + 1)),
+                       jac=lambda th: th, method="SLSQP",
+                       constraints=[{"type": "eq", "fun": residual, "jac": jac}],
+                       options={"maxiter": 300, "ftol": 1e-13})
+        if np.max(np.abs(residual(res.x))) < 1e-9:
+            best = min(best, res.fun)
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_closed_form_against_brute_force_optimisation(seed):
+    rng = np.random.default_rng(seed)
+    x = orthogonal_inputs(3, 3, rng.uniform(0.5, 2.0, 3), seed=seed)
+    y = rng.uniform(0.2, 1.0, 3) * np.array([1.0, -1.0, rng.choice([-1.0, 1.0])])
+    best = _brute_force_min_sq_norm(x, y, width=4, starts=8, seed=seed)
+    R = orth.min_variation_norm(x, y)
+    assert best >= R * (1 - 1e-7)                  # the closed form is a lower bound ...
+    assert math.isclose(best, R, rel_tol=1e-6)      # ... which the optimiser reaches
+
+
+@given(orthogonal_data(both_signs=True))
+def test_D_and_beta_definitions(data):
+    x, y = data
+    Dp, Dm = orth.D_plus_minus(x, y)
+    bp, bm = orth.beta_plus_minus(x, y)
+    for k in range(y.size):
+        pos = y[k] > 0
+        assert math.isclose(x[k] @ (Dp if pos else Dm), abs(y[k]) * x[k] @ x[k], rel_tol=1e-9)
+        assert abs(x[k] @ (Dm if pos else Dp)) < 1e-9 * np.linalg.norm(x[k]) * (
+            np.linalg.norm(Dp) + np.linalg.norm(Dm))
+        assert math.isclose(x[k] @ (bp if pos else bm), abs(y[k]), rel_tol=1e-9)
+    rates = orth.growth_rates(x, y)
+    assert np.allclose(rates, [np.linalg.norm(Dp) / y.size, np.linalg.norm(Dm) / y.size])
+
+
+def test_gradient_of_a_tiny_network_points_along_D_S():
+    """torch autograd oracle for the early-phase velocity: while f is negligible,
+    -grad_{w_j} L = (a_j / n) D_{S_j}, with S_j the points on which neuron j is active."""
+    x, y = orth.example_data()
+    n = y.size
+    net = orth.init_net(50, 6, 1e-6, seed=4)
+    W = torch.tensor(net.w, requires_grad=True)
+    a = torch.tensor(net.a, requires_grad=True)
+    X, Y = torch.tensor(x), torch.tensor(y)
+    loss = 0.5 * torch.mean((torch.relu(X @ W.T) @ a - Y) ** 2)
+    loss.backward()
+    active = orth.activation_pattern(net, x)                        # (m, n)
+    D_S = (active * y[None, :]) @ x                                 # sum_{k in S_j} y_k x_k
+    velocity = -W.grad.numpy()
+    expected = net.a[:, None] / n * D_S
+    assert np.max(np.abs(velocity - expected)) < 1e-6 * np.max(np.abs(expected))
+
+
+def test_escape_times_plateau_and_exponent_of_the_example():
+    x, y = orth.example_data()
+    tp, tm = orth.escape_times(x, y, 1e-8)
+    assert math.isclose(tp, 4 / 1.25 * math.log(1e8), rel_tol=1e-12)
+    assert math.isclose(tm, 4 / math.hypot(0.56, 0.48) * math.log(1e8), rel_tol=1e-12)
+    assert math.isclose(orth.plateau_loss(x, y), (0.49 + 0.16) / 8, rel_tol=1e-12)
+    assert math.isclose(orth.initial_loss(y), (1 + 0.25 + 0.49 + 0.16) / 8, rel_tol=1e-12)
+    # largest proper subset of the positive side drops x_2: ||D_S|| / ||D_+|| = 1 / 1.25
+    assert math.isclose(orth.bias_error_exponent(x, y), 2 * (1 - 0.8), rel_tol=1e-12)
+    assert orth.bias_error_exponent(np.eye(2), [1.0, -1.0]) == 2.0
+    # the slower side sets the plateau whichever sign it has
+    assert math.isclose(orth.plateau_loss(x, -y), orth.plateau_loss(x, y), rel_tol=1e-12)
+
+
+# -------------------------------------------------------- probabilities (census)
+def _census(n_plus, n_minus, width, trials, seed):
+    """Monte Carlo of (all covered, both sides have a fully-active neuron) with real nets."""
+    x = np.eye(n_plus + n_minus)
+    y = np.r_[np.ones(n_plus), -np.ones(n_minus)]
+    rng = np.random.default_rng(seed)
+    cov = full = 0
+    for _ in range(trials):
+        net = orth.init_net(width, x.shape[1], 0.1, seed=rng)
+        cov += bool(np.all(orth.covered(net, x, y)))
+        fp, fm = orth.fully_active(net, x, y)
+        full += bool(fp.any() and fm.any())
+    return cov / trials, full / trials
+
+
+def test_probabilities_against_monte_carlo_with_real_nets():
+    n_plus, n_minus, width, trials = 2, 2, 10, 1500
+    p_cov, p_full = _census(n_plus, n_minus, width, trials, seed=width)
+    for measured, exact in ((p_cov, orth.coverage_probability(n_plus, n_minus, width)),
+                            (p_full, orth.full_activity_probability(n_plus, n_minus, width))):
+        sd = math.sqrt(exact * (1 - exact) / trials)
+        assert abs(measured - exact) < 4 * sd + 1e-3
+
+
+@pytest.mark.parametrize("n_plus, n_minus, width", [(2, 1, 6), (2, 2, 10), (3, 1, 20)])
+def test_vectorised_census_agrees_with_the_exact_probabilities(n_plus, n_minus, width):
+    x = orthogonal_inputs(n_plus + n_minus, n_plus + n_minus + 1, seed=width)
+    y = np.r_[np.ones(n_plus), -2 * np.ones(n_minus)]
+    trials = 20000
+    measured = orth.coverage_census(x, y, width, trials, seed=width)
+    exact = (orth.coverage_probability(n_plus, n_minus, width),
+             orth.full_activity_probability(n_plus, n_minus, width))
+    for got, want in zip(measured, exact):
+        assert abs(got - want) < 4 * math.sqrt(want * (1 - want) / trials) + 1e-3
+
+
+def test_probabilities_against_enumeration():
+    """Exact enumeration over the 2^(n+1) equally likely (sign, pattern) states per neuron."""
+    n_plus, n_minus, width = 2, 1, 3
+    n = n_plus + n_minus
+    states = list(itertools.product([1, -1], itertools.product([0, 1], repeat=n)))
+    labels = [1] * n_plus + [-1] * n_minus
+    cov = full = 0
+    for combo in itertools.product(states, repeat=width):
+        cov += all(any(s == labels[k] and pat[k] for s, pat in combo) for k in range(n))
+        full += all(any(s == sign and all(pat[k] for k in range(n) if labels[k] == sign)
+                        for s, pat in combo) for sign in (1, -1))
+    total = len(states) ** width
+    assert math.isclose(orth.coverage_probability(n_plus, n_minus, width), cov / total,
+                        rel_tol=1e-12)
+    assert math.isclose(orth.full_activity_probability(n_plus, n_minus, width), full / total,
+                        rel_tol=1e-12)
+
+
+def test_probability_validation_and_limits():
+    assert orth.coverage_probability(0, 0, 5) == 1.0
+    assert orth.full_activity_probability(2, 0, 1) == 0.25 ** 1 * 0.5
+    with pytest.raises(ValueError, match="width"):
+        orth.coverage_probability(1, 1, 0)
+    with pytest.raises(TypeError, match="n_plus"):
+        orth.coverage_probability(1.5, 1, 3)
+
+
+# ------------------------------------------------------------ neuron measures
+def test_covered_fully_active_and_cosines_on_a_handmade_net():
+    x, y = np.eye(3), np.array([1.0, 1.0, -1.0])
+    net = ShallowNet(a=[1.0, 1.0, -1.0, -1.0],
+                     w=[[1.0, 1.0, -1.0], [1.0, -1.0, 1.0], [-1.0, -1.0, 1.0], [0.0, 0.0, 0.0]])
+    assert orth.covered(net, x, y).tolist() == [True, True, True]
+    fp, fm = orth.fully_active(net, x, y)
+    assert fp.tolist() == [True, False, False, False]
+    assert fm.tolist() == [False, False, True, False]
+    assert np.allclose(orth.cosines(net, [1.0, 1.0, 0.0]),
+                       [2 / math.sqrt(6), 0.0, -2 / math.sqrt(6), 0.0])
+    uncovered = net.replace(w=[[1.0, -1.0, -1.0], [1.0, -1.0, 1.0], [-1.0, -1.0, 1.0],
+                               [0.0, 0.0, 0.0]])
+    assert orth.covered(uncovered, x, y).tolist() == [True, False, True]
+    assert not np.any(orth.fully_active(uncovered, x, y)[0])
+    with pytest.raises(ValueError, match="without biases"):
+        orth.covered(ShallowNet(a=[1.0], w=[[1.0, 0, 0]], b=[0.0]), x, y)
+    with pytest.raises(TypeError, match="ShallowNet"):
+        orth.cosines("net", [1.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="non-zero"):
+        orth.cosines(net, [0.0, 0.0, 0.0])
+
+
+def test_first_crossing_is_exact_for_exponential_decay():
+    t = np.linspace(0, 10, 11)
+    loss = np.exp(-t)
+    assert math.isclose(orth.first_crossing(t, loss, math.exp(-3.7)), 3.7, rel_tol=1e-12)
+    assert orth.first_crossing(t, loss, 2.0) == 0.0
+    assert math.isnan(orth.first_crossing(t, loss, 1e-9))
+    with pytest.raises(ValueError, match="increasing"):
+        orth.first_crossing(t[::-1], loss, 0.5)
+    with pytest.raises(ValueError, match="positive"):
+        orth.first_crossing(t, loss, -1.0)
+    with pytest.raises(ValueError, match="same length"):
+        orth.first_crossing(t, loss[:-1], 0.5)
+
+
+# --------------------------------------------------------------- dynamics facts
+def test_flow_conserves_balancedness_and_never_switches_a_neuron_on():
+    x, y = orth.example_data()
+    traj = orth.train(x, y, 1e-4, width=40, seed=1, snapshots=300)
+    drift = max(np.max(np.abs(net.balancedness())) for net in traj.nets)
+    assert drift < 1e-10
+    patterns = np.array([orth.activation_pattern(net, x) for net in traj.nets])
+    assert not np.any(patterns[1:] & ~patterns[:-1])           # 0 -> 1 never happens
+    signs = np.array([np.sign(net.a) for net in traj.nets])
+    assert np.all(signs == signs[0])
+
+
+def test_an_uncovered_point_stalls_at_its_bound():
+    x, y = orth.example_data()
+    net = orth.init_net(60, 6, 1e-4, seed=2)
+    w = net.w.copy()
+    w[net.a > 0, 1] = -np.abs(w[net.a > 0, 1])       # no positive neuron active on x_2
+    net = net.replace(w=w)
+    assert orth.covered(net, x, y).tolist() == [True, False, True, True]
+    traj = gradient_flow(net, x, y, 120.0, dt=0.02, record=50)
+    bound = y[1] ** 2 / (2 * y.size)
+    assert np.all(traj.loss >= bound * (1 - 1e-12))
+    assert traj.loss[-1] < 1.01 * bound
+
+
+def test_train_reaches_the_min_norm_interpolator():
+    x, y = orth.example_data()
+    traj = orth.train(x, y, 1e-6, width=100, seed=3, snapshots=50)
+    R = orth.min_variation_norm(x, y)
+    assert traj.loss[-1] < 1e-10
+    assert abs(traj.net.path_norm() - R) < 1e-2 * R
+    assert math.isclose(traj.t[-1], orth.default_horizon(x, y, 1e-6), rel_tol=1e-12)
+
+
+# ------------------------------------------------------------------- widget
+def test_every_control_value_draws_a_figure_quickly():
+    w = wid.explorer()
+    controls = {c.description for c in w.children[:-1]}
+    assert controls == {"log10 λ", "t / log(1/λ)", "width m", "seed"}
+    lams, widths = wid.LOG10_LAMBDAS, wid.WIDTHS          # ends and middle of each range
+    settings = ([dict(log10_lam=v) for v in (lams[0], lams[len(lams) // 2], lams[-1])]
+                + [dict(width=v) for v in (widths[0], widths[-1])]
+                + [dict(s=v) for v in np.linspace(0, wid.S_MAX, 9)]
+                + [dict(seed=v) for v in (0, 20)])
+    for kwargs in settings:
+        start = time.perf_counter()
+        fig = wid.draw_dynamics(**kwargs)
+        assert time.perf_counter() - start < 4.0, kwargs
+        assert len(fig.axes) == 3 and fig.axes[0].lines
+        matplotlib.pyplot.close(fig)
+
+
+def test_explorer_updates_when_controls_change():
+    w = wid.explorer()
+    for child in w.children[:-1]:
+        if hasattr(child, "options"):
+            child.value = child.options[0]
+        else:
+            child.value = child.max
+    assert w.result is None
+
+
+def test_widget_validation():
+    with pytest.raises(ValueError, match="log10_lam"):
+        wid.draw_dynamics(log10_lam=0)
+    with pytest.raises(ValueError, match="s must lie"):
+        wid.draw_dynamics(s=wid.S_MAX + 1)
+    with pytest.raises(ValueError, match="two labels of each sign"):
+        fig, axs = matplotlib.pyplot.subplots(1, 2)
+        wid.draw_directions(ShallowNet(a=[1.0], w=[[1.0, 0.0]]), np.eye(2), [1.0, -1.0], axs)
+
+
+# ----------------------------------------------------------------- exercises
+def test_check_min_norm():
+    assert ex.check_min_norm([1.0, 1.0, 0.0], [0.0, 0.0, 1.5], math.sqrt(2) + 1.5)
+    assert ex.check_min_norm(np.array([1.0, 1.0, 0.0]), (0, 0, 1.5), 2.9142135624)
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (([0, 0, 1.5], [1, 1, 0], 2.914), "swapped"),
+    (([4, 1, 0], [0, 0, 1.5], 2.914), "||x_k||^2"),
+    (([1, 1, 0], [0, 0, -1.5], 2.914), "wrong sign"),
+    (([1, 1, 0], [0, 0, 1.5], math.sqrt(2 + 2.25)), "sum of norms"),
+    (([1, 2, 0], [0, 0, 1.5], 2.914), "beta_plus is off"),
+])
+def test_check_min_norm_explains_mistakes(args, phrase):
+    fb = ex.check_min_norm(*args)
+    assert not fb and phrase in fb.message
+
+
+def test_check_saddles():
+    assert ex.check_saddles(3 / math.sqrt(17), 2.0, 0.375)
+    for args, phrase in [((2.0, 3 / math.sqrt(17), 0.375), "swapped"),
+                         ((1 / math.sqrt(17), 2 / 3, 0.375), "factor n"),
+                         ((1.5 / math.sqrt(17), 1.0, 0.375), "factor 2"),
+                         ((3 / math.sqrt(17), 2.0, 2 / 3), "plateau")]:
+        fb = ex.check_saddles(*args)
+        assert not fb and phrase in fb.message
+
+
+def test_check_min_width():
+    assert ex.check_min_width(20)
+    assert "smaller width" in ex.check_min_width(30).message
+    assert "< 0.99" in ex.check_min_width(10).message
+
+
+def test_checkers_reject_malformed_answers():
+    with pytest.raises(ValueError, match="R\\^3"):
+        ex.check_min_norm([1.0, 1.0], [0.0, 0.0, 1.5], 1.0)
+    with pytest.raises(TypeError, match="R_star"):
+        ex.check_min_norm([1.0, 1.0, 0.0], [0.0, 0.0, 1.5], "big")
+    with pytest.raises(TypeError, match="slope_first"):
+        ex.check_saddles(None, 1.0, 1.0)
+    with pytest.raises(TypeError, match="width"):
+        ex.check_min_width(20.5)
+    with pytest.raises(ValueError, match="width"):
+        ex.check_min_width(0)
