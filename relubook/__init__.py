@@ -17,6 +17,7 @@ from . import (
     orthogonal,
     piecewise,
     plots,
+    regimes,
     torch_loop,
     widgets,
 )
@@ -27,6 +28,7 @@ from .piecewise import PiecewiseLinear
 __all__ = [
     "ShallowNet", "PiecewiseLinear", "Trajectory", "gradient_descent", "gradient_flow",
     "langevin", "random_net", "relu", "data", "dynamics", "exercises", "interpolants",
-    "landscape", "model", "orthogonal", "piecewise", "plots", "torch_loop", "widgets",
+    "landscape", "model", "orthogonal", "piecewise", "plots", "regimes", "torch_loop",
+    "widgets",
 ]
 __version__ = "0.1.0"

@@ -9,7 +9,7 @@ r"""Reference interpolants that trained networks are compared against.
 from __future__ import annotations
 
 import numpy as np
-from scipy.interpolate import CubicSpline
+from scipy.interpolate import CubicSpline, PPoly
 
 from ._validate import as_array, as_float
 from .piecewise import PiecewiseLinear
@@ -33,14 +33,21 @@ def _data(x, y) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def natural_cubic_spline(x, y) -> CubicSpline:
+def natural_cubic_spline(x, y) -> PPoly:
     """The natural cubic spline through ``(x, y)`` (``f'' = 0`` at both ends).
 
-    Among all interpolants it minimises :math:`\\int f''(t)^2 dt`; outside the data range
-    it is extended linearly.
+    Among all interpolants it minimises :math:`\\int f''(t)^2 dt`. Outside the data range it
+    is extended linearly (the minimiser's extension), not by the end cubics as scipy's
+    ``CubicSpline`` would; the result is a ``scipy.interpolate.PPoly`` (callable, with
+    derivatives ``s(t, nu)``).
     """
     x, y = _data(x, y)
-    return CubicSpline(x, y, bc_type="natural", extrapolate=True)
+    spline = CubicSpline(x, y, bc_type="natural")
+    left, right = spline(x[0], 1), spline(x[-1], 1)
+    # one linear piece on each side; PPoly extrapolates with the outermost pieces
+    coef = np.column_stack(([0.0, 0.0, left, y[0] - left], spline.c, [0.0, 0.0, right, y[-1]]))
+    breaks = np.concatenate(([x[0] - 1.0], x, [x[-1] + 1.0]))
+    return PPoly(coef, breaks, extrapolate=True)
 
 
 def linear_spline(x, y) -> PiecewiseLinear:

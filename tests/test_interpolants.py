@@ -1,0 +1,157 @@
+"""Tests of :mod:`relubook.interpolants`.
+
+Oracles: Monte-Carlo random ReLU features and scipy quadrature for the two kernels, the
+interpolation conditions, scipy's ``CubicSpline`` second derivative for the natural end
+conditions, and the cubic-spline limit of the uniform-knot kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.integrate import quad
+
+from relubook import PiecewiseLinear, data
+from relubook.interpolants import (KernelInterpolant, arccos_kernel, kernel_interpolant,
+                                   linear_spline, natural_cubic_spline, uniform_knot_kernel)
+
+POINTS = np.array([-0.9, -0.35, 0.0, 0.4, 0.85])
+
+
+def relu(z):
+    return np.maximum(z, 0.0)
+
+
+# ----------------------------------------------------------------------- kernels
+def test_uniform_knot_kernel_against_quadrature():
+    L = 1.5
+    for s in POINTS:
+        for t in POINTS:
+            integrand = lambda e: relu(s - e) * relu(t - e) + relu(e - s) * relu(e - t)
+            value = quad(integrand, -L, L, points=sorted({s, t}))[0] / (2 * L)
+            assert uniform_knot_kernel(s, t, L)[0, 0] == pytest.approx(value, rel=1e-10)
+
+
+def test_uniform_knot_kernel_against_random_features():
+    # K_L = 2 E[relu(sigma (s - e)) relu(sigma (t - e))], e ~ U[-L, L], sigma = +-1
+    rng = np.random.default_rng(0)
+    L, N = 2.0, 400_000
+    e, sigma = rng.uniform(-L, L, N), rng.choice([-1.0, 1.0], N)
+    feats = relu(sigma[None, :] * (POINTS[:, None] - e[None, :]))     # (5, N)
+    samples = 2 * feats[:, None, :] * feats[None, :, :]
+    mc, se = samples.mean(axis=2), samples.std(axis=2) / np.sqrt(N)
+    assert np.all(np.abs(uniform_knot_kernel(POINTS, POINTS, L) - mc) < 5 * se + 1e-12)
+
+
+def test_arccos_kernel_against_random_features():
+    rng = np.random.default_rng(1)
+    N = 400_000
+    w, b = rng.standard_normal(N), rng.standard_normal(N)
+    pts = 2 * POINTS
+    feats = relu(pts[:, None] * w[None, :] + b[None, :])
+    samples = feats[:, None, :] * feats[None, :, :]
+    mc, se = samples.mean(axis=2), samples.std(axis=2) / np.sqrt(N)
+    assert np.all(np.abs(arccos_kernel(pts, pts) - mc) < 5 * se)
+
+
+def test_arccos_kernel_against_quadrature_over_directions():
+    # (w, b) = R (cos phi, sin phi) with E R^2 = 2: k = (2 / 2 pi) int relu(.) relu(.) dphi
+    for s in POINTS:
+        for t in POINTS:
+            f = lambda p: relu(s * np.cos(p) + np.sin(p)) * relu(t * np.cos(p) + np.sin(p))
+            kinks = np.mod(np.arctan([-s, -t])[:, None] + np.pi * np.arange(2), 2 * np.pi)
+            value = quad(f, 0, 2 * np.pi, points=np.sort(kinks.ravel()), limit=200)[0] / np.pi
+            assert arccos_kernel(s, t)[0, 0] == pytest.approx(value, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("kernel", [lambda s, t: uniform_knot_kernel(s, t, 1.0), arccos_kernel])
+def test_kernels_are_symmetric_positive_definite(kernel):
+    x = np.linspace(-1, 1, 9)
+    K = kernel(x, x)
+    np.testing.assert_allclose(K, K.T, rtol=1e-14, atol=1e-15)
+    assert np.linalg.eigvalsh(K)[0] > 0
+    assert kernel(x, x[:3]).shape == (9, 3) and kernel(0.5, 0.2).shape == (1, 1)
+
+
+# ---------------------------------------------------------------- interpolants
+@given(seed=st.integers(0, 10_000), kernel=st.sampled_from(["uniform", "arccos"]))
+def test_kernel_interpolant_interpolates(seed, kernel):
+    x = data.random_1d(7, seed=seed, min_gap=0.05)
+    y = np.random.default_rng(seed).standard_normal(7)
+    f = kernel_interpolant(x, y, kernel, L=1.5)
+    assert isinstance(f, KernelInterpolant)
+    np.testing.assert_allclose(f(x), y, atol=1e-7 * (1 + np.abs(y).max()))
+
+
+def test_kernel_interpolant_does_not_depend_on_the_order_of_the_data():
+    x, y = data.sinusoid(8)
+    order = np.random.default_rng(2).permutation(8)
+    t = np.linspace(-1, 1, 31)
+    np.testing.assert_allclose(kernel_interpolant(x[order], y[order])(t),
+                               kernel_interpolant(x, y)(t), atol=1e-10)
+    assert kernel_interpolant(x, y)(0.3).shape == ()
+
+
+def test_uniform_kernel_interpolant_tends_to_the_natural_cubic_spline():
+    x = data.random_1d(8, seed=0, lo=-1, hi=1, min_gap=0.05)
+    y = np.random.default_rng(5).standard_normal(8)
+    spline = natural_cubic_spline(x, y)
+    t = np.linspace(x.min(), x.max(), 2001)
+    errors = [np.max(np.abs(kernel_interpolant(x, y, "uniform", L=L)(t) - spline(t))) / np.ptp(y)
+              for L in (1.0, 2.0, 3.0, 6.0, 12.0)]
+    assert np.all(np.diff(errors) < 0)
+    assert errors[3] < 5e-4 and errors[4] < errors[3] / 1.5
+
+
+def test_natural_cubic_spline_interpolates_with_natural_ends():
+    x, y = data.square_wave(10)
+    s = natural_cubic_spline(x[::-1], y[::-1])        # any order
+    np.testing.assert_allclose(s(x), y, atol=1e-12)
+    np.testing.assert_allclose(s([x.min(), x.max()], 2), 0.0, atol=1e-10)
+
+
+def test_natural_cubic_spline_has_least_curvature():
+    # any other interpolant, e.g. the spline plus a bump vanishing at the data, has more int f''^2
+    x, y = data.sinusoid(6)
+    s = natural_cubic_spline(x, y)
+    t = np.linspace(x.min(), x.max(), 20001)
+    bump = np.prod([t - xi for xi in x], axis=0)
+    energy = lambda v: np.trapezoid(np.gradient(np.gradient(v, t), t) ** 2, t)
+    assert energy(s(t)) < energy(s(t) + 0.3 * bump)
+
+
+def test_natural_cubic_spline_is_linear_outside_the_data():
+    x, y = data.sinusoid(6)
+    s = natural_cubic_spline(x, y)
+    np.testing.assert_allclose(s([x.max() + 0.5, x.min() - 0.5], 2), 0.0, atol=1e-10)
+
+
+def test_linear_spline():
+    x, y = np.array([0.0, 1.0, 3.0, 4.0]), np.array([1.0, 3.0, -1.0, 0.0])
+    pl = linear_spline(x[[2, 0, 3, 1]], y[[2, 0, 3, 1]])
+    assert isinstance(pl, PiecewiseLinear)
+    np.testing.assert_allclose(pl(x), y)
+    np.testing.assert_allclose(pl(np.array([-1.0, 5.0])), [-1.0, 1.0])   # outer slopes continue
+    np.testing.assert_allclose(pl.knots()[0], [1.0, 3.0])                  # interior points only
+
+
+# ------------------------------------------------------------- input validation
+def test_bad_inputs_raise_readable_errors():
+    with pytest.raises(ValueError, match="same length"):
+        kernel_interpolant([0.0, 1.0], [1.0])
+    with pytest.raises(ValueError, match="at least two"):
+        natural_cubic_spline([0.0], [1.0])
+    with pytest.raises(ValueError, match="duplicated"):
+        linear_spline([0.0, 0.0, 1.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="NaN"):
+        kernel_interpolant([0.0, np.nan], [1.0, 2.0])
+    with pytest.raises(ValueError, match="'uniform' or 'arccos'"):
+        kernel_interpolant([0.0, 1.0], [1.0, 2.0], kernel="gaussian")
+    with pytest.raises(ValueError, match=r"\[-L, L\]"):
+        kernel_interpolant([0.0, 3.0], [1.0, 2.0], "uniform", L=2.0)
+    with pytest.raises(ValueError, match="positive"):
+        uniform_knot_kernel([0.0], [0.0], L=0.0)
+    with pytest.raises(TypeError, match="s must be"):
+        arccos_kernel("0.5", [0.0])

@@ -1,0 +1,421 @@
+"""Tests of :mod:`relubook.regimes`, its widget and its exercise checkers.
+
+Oracles: torch autograd for the full gradient and the Hessian, the chain rule applied to
+``ShallowNet.grad`` for the reduced vector field, the engine's gradient flow for the reduced
+flow, least squares on the initial features for the kernel-regime limit, central finite
+differences for the curvature formulas, and hand-made networks for the measurements.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import relubook.regimes as rg
+from relubook import ShallowNet, data, gradient_flow, interpolants
+from relubook.exercises import Feedback
+from relubook.exercises import regimes as ex
+from relubook.widgets import regimes as wid
+
+matplotlib.use("Agg")
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled_kernels():
+    rg.warm_up()
+
+
+def random_state(seed: int, m: int = 12, out_scale: float = 1.0) -> ShallowNet:
+    rng = np.random.default_rng(seed)
+    return ShallowNet(a=out_scale * rng.standard_normal(m), w=rng.standard_normal(m),
+                      b=rng.standard_normal(m), scale=1 / m)
+
+
+X, Y = data.square_wave(10)
+
+
+# ------------------------------------------------------------------ coordinates
+@given(seed=st.integers(0, 10_000), log_scale=st.floats(-3, 3))
+def test_reduced_coordinates_round_trip(seed, log_scale):
+    net = random_state(seed, out_scale=10.0 ** log_scale)
+    rho, theta, delta = rg.reduced_coordinates(net)
+    back = rg.from_reduced(rho, theta, delta, scale=net.scale)
+    for got, want in ((back.a, net.a), (back.w, net.w), (back.b, net.b)):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12 * (1 + np.abs(want).max()))
+    np.testing.assert_allclose(back(X), net(X), rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(delta, net.balancedness())
+    np.testing.assert_allclose(delta, net.a ** 2 - net.w ** 2 - net.b ** 2, rtol=1e-12,
+                               atol=1e-15)
+
+
+def test_from_reduced_is_accurate_when_output_weights_dominate():
+    # delta >> rho: r^2 = 2 rho^2 / (S + delta) avoids the cancellation of (S - delta) / 2
+    net = ShallowNet(a=[1e4, -1e4], w=[1e-5, -2e-5], b=[3e-5, 1e-5], scale=0.5)
+    back = rg.from_reduced(*rg.reduced_coordinates(net), scale=0.5)
+    np.testing.assert_allclose(back.w, net.w, rtol=1e-10)
+    np.testing.assert_allclose(back.b, net.b, rtol=1e-10)
+
+
+def test_knots_and_orientation_match_the_network():
+    net = random_state(4)
+    _, theta, _ = rg.reduced_coordinates(net)
+    e, side = rg.knots_of(theta)
+    np.testing.assert_allclose(e, net.knots(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(side, np.sign(net.w))
+
+
+# ------------------------------------------------------------- reduced vector field
+@given(seed=st.integers(0, 10_000), log_scale=st.floats(-2, 2))
+def test_reduced_field_equals_chain_rule_of_full_gradient(seed, log_scale):
+    net = random_state(seed, m=20, out_scale=10.0 ** log_scale)
+    rho, theta, delta = rg.reduced_coordinates(net)
+    rho_dot, theta_dot = rg.reduced_velocity(rho, theta, delta, X, Y, scale=net.scale)
+    full_rho, full_theta, full_delta = rg.velocity_in_reduced(net, X, Y)
+    np.testing.assert_allclose(rho_dot, full_rho, rtol=1e-10, atol=1e-13 * np.abs(full_rho).max())
+    np.testing.assert_allclose(theta_dot, full_theta, rtol=1e-10,
+                               atol=1e-13 * np.abs(full_theta).max())
+    assert np.max(np.abs(full_delta)) <= 1e-12 * max(1.0, np.abs(full_rho).max())
+
+
+def test_reduced_field_against_torch_autograd():
+    net = random_state(7, m=15, out_scale=3.0)
+    a, w, b = (torch.tensor(v, requires_grad=True) for v in (net.a, net.w, net.b))
+    xt, yt = torch.tensor(X), torch.tensor(Y)
+    f = net.scale * (torch.relu(xt[:, None] * w + b) @ a)
+    loss = 0.5 * torch.mean((f - yt) ** 2)
+    ga, gw, gb = torch.autograd.grad(loss, (a, w, b))
+    da, dw, db = -ga.numpy(), -gw.numpy(), -gb.numpy()
+    r = np.hypot(net.w, net.b)
+    rho_dot = da * r + net.a * (net.w * dw + net.b * db) / r
+    theta_dot = (net.w * db - net.b * dw) / r ** 2
+    got_rho, got_theta = rg.reduced_velocity(*rg.reduced_coordinates(net), X, Y,
+                                             scale=net.scale)
+    np.testing.assert_allclose(got_rho, rho_dot, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(got_theta, theta_dot, rtol=1e-10, atol=1e-14)
+
+
+def test_reduced_flow_follows_the_full_gradient_flow():
+    net = random_state(3, m=8)
+    times = np.linspace(0, 20, 5)
+    reduced = rg.reduced_flow(net, X, Y, 20.0, dt=1e-3, record=times)
+    full = gradient_flow(net, X, Y, 20.0, dt=1e-3, method="rk4", record=times)
+    np.testing.assert_allclose(reduced.t, full.t, atol=1e-12)
+    grid = np.linspace(-1, 1, 101)
+    for p, q in zip(reduced.nets, full.nets):
+        assert np.max(np.abs(p(grid) - q(grid))) < 1e-6
+    np.testing.assert_allclose(reduced.net.balancedness(), net.balancedness(), rtol=1e-12)
+    assert reduced.loss[-1] < reduced.loss[0]
+
+
+def test_reduced_flow_records_equally_spaced_snapshots_by_default():
+    traj = rg.reduced_flow(random_state(0, m=4), X, Y, 1.0, dt=0.01, record=3)
+    np.testing.assert_allclose(traj.t, [0.0, 0.5, 1.0])
+    assert len(traj) == 3
+
+
+# ------------------------------------------------------------------ initialisations
+@pytest.mark.parametrize("knots, width", [("uniform", 40), ("gaussian", 30)])
+@pytest.mark.parametrize("log10_ratio", [-4.0, 0.0, 2.0])
+def test_regime_net_starts_at_zero_with_the_requested_sizes(knots, width, log10_ratio):
+    net = rg.regime_net(width, log10_ratio, knots=knots, L=1.5, product=0.5, seed=1)
+    A, B = math.sqrt(0.5 / 10 ** log10_ratio), math.sqrt(0.5 * 10 ** log10_ratio)
+    assert net.width == width and net.scale == pytest.approx(1 / width)
+    assert np.max(np.abs(net(np.linspace(-3, 3, 61)))) < 1e-12 * max(A * B, 1.0)
+    half = width // 2
+    np.testing.assert_array_equal(net.a[:half], -net.a[half:])
+    np.testing.assert_array_equal(net.w[:half], net.w[half:])
+    assert np.std(net.a) == pytest.approx(B, rel=0.6)
+    if knots == "uniform":
+        np.testing.assert_allclose(np.abs(net.w), A)
+        e = np.unique(np.round(net.knots(), 12))
+        np.testing.assert_allclose(e, rg.grid_knots(width // 4, 1.5), atol=1e-12)
+    else:
+        np.testing.assert_allclose(np.hypot(net.w, net.b), math.sqrt(2) * A)
+
+
+def test_kernel_and_adaptive_presets_have_the_sign_of_delta():
+    assert np.all(rg.kernel_regime_net(40).balancedness() < -1e3)
+    assert np.median(rg.adaptive_regime_net(40).balancedness()) > 10
+
+
+def test_grid_knots():
+    np.testing.assert_allclose(rg.grid_knots(4, 2.0), [-1.5, -0.5, 0.5, 1.5])
+
+
+# ---------------------------------------------------------------- kernel regime
+def test_feature_interpolant_is_the_min_norm_fit_of_the_output_layer():
+    net = rg.regime_net(80, -5, L=1.2)            # knots 0.12 apart: one point per cell
+    fi = rg.feature_interpolant(net, X, Y)
+    np.testing.assert_allclose(fi(X), Y, atol=1e-8)
+    # oracle: minimum-norm least squares in the output weights with frozen features
+    features = net.scale * np.maximum(np.outer(X, net.w) + net.b, 0.0)
+    a, *_ = np.linalg.lstsq(features, Y, rcond=None)
+    t = np.linspace(-1.2, 1.2, 57)
+    fit = net.scale * np.maximum(np.outer(t, net.w) + net.b, 0.0) @ a
+    np.testing.assert_allclose(fi(t), fit, atol=1e-7)
+
+
+def test_feature_interpolant_refuses_features_that_cannot_interpolate():
+    # 10 knots 0.3 apart: (-0.7, -0.5), (-0.1, 0.1), (0.5, 0.7) share cells, rank 8 < 10
+    with pytest.raises(ValueError, match="cannot interpolate"):
+        rg.feature_interpolant(rg.regime_net(40, -5, L=1.5), X, Y)
+
+
+def test_feature_interpolant_tends_to_the_exact_kernel_interpolant():
+    exact = interpolants.kernel_interpolant(X, Y, "uniform", L=1.2)
+    errors = [rg.relative_sup_distance(rg.feature_interpolant(rg.regime_net(m, -5, L=1.2), X, Y),
+                                       exact, X) for m in (80, 320, 1280)]
+    assert errors[0] > errors[1] > errors[2] and errors[2] < 1e-3
+
+
+def test_training_in_the_kernel_regime_reaches_the_feature_interpolant():
+    x, y = data.sinusoid(6)
+    net = rg.regime_net(40, -5, L=1.2)
+    traj = rg.train(net, x, y, 100_000, chunk=10_000, loss_tol=1e-14)
+    assert traj.loss[-1] < 1e-12
+    assert rg.relative_sup_distance(traj.net, rg.feature_interpolant(net, x, y), x) < 1e-4
+    assert rg.knot_displacement(net, traj.net) < 1e-4
+
+
+def test_training_in_the_adaptive_regime_reaches_the_linear_spline():
+    traj = rg.train(rg.regime_net(80, 2, L=1.2), X, Y, 60_000, chunk=5_000, loss_tol=1e-10)
+    assert traj.loss[-1] < 1e-9
+    assert rg.relative_sup_distance(traj.net, interpolants.linear_spline(X, Y), X) < 1e-2
+    assert rg.curvature_near_data(traj.net, X, 0.03) > 0.95
+
+
+# ---------------------------------------------------------------------- training
+def test_stable_lr_bounds_the_hessian():
+    net = random_state(2, m=6, out_scale=2.0)
+    x, y = X[:7], Y[:7]
+    lr = rg.stable_lr(net, x, y, factor=1.0)
+    flat = torch.tensor(np.concatenate([net.a, net.w, net.b]))
+
+    def loss(theta):
+        a, w, b = theta[:6], theta[6:12], theta[12:]
+        f = net.scale * (torch.relu(torch.tensor(x)[:, None] * w + b) @ a)
+        return 0.5 * torch.mean((f - torch.tensor(y)) ** 2)
+
+    hessian = torch.autograd.functional.hessian(loss, flat).numpy()
+    top = np.max(np.linalg.eigvalsh(hessian))
+    assert 0 < top <= 1.0 / lr * (1 + 1e-9)
+
+
+def test_train_records_time_in_flow_units_and_stops_at_tolerance():
+    traj = rg.train(rg.regime_net(40, 0, L=1.2), X, Y, 50_000, chunk=1_000, loss_tol=1e-3)
+    assert traj.loss[-1] <= 1e-3 < traj.loss[-2]
+    assert np.all(np.diff(traj.t) > 0) and traj.t[0] == 0
+
+
+def test_train_stops_when_every_neuron_is_off():
+    dead = ShallowNet(a=[1.0, 2.0], w=[1.0, 1.0], b=[-5.0, -6.0], scale=0.5)
+    traj = rg.train(dead, X, Y, 1000)
+    assert len(traj) == 1
+
+
+def test_train_halves_a_step_that_diverges():
+    # kernel regime: the loss is nearly quadratic, so 50 / lambda diverges at once
+    net = rg.regime_net(80, -5, L=1.2)
+    traj = rg.train(net, X, Y, 2_000, chunk=500, factor=50.0)
+    assert np.all(np.isfinite(traj.loss)) and np.all(np.diff(traj.loss) < 0)
+    assert np.all(np.diff(traj.t) <= 2.0 * rg.stable_lr(net, X, Y, 1.0) * 500)
+
+
+# ------------------------------------------------------------------ measurements
+def test_knot_displacement():
+    a = ShallowNet(a=[1.0, 1.0], w=[1.0, -2.0], b=[0.0, 1.0])
+    b = a.replace(b=[0.3, 1.0])
+    assert rg.knot_displacement(a, b) == pytest.approx(0.3)
+    assert rg.knot_displacement(a, b, interval=(0.2, 1.0)) == 0.0
+    assert rg.knot_displacement(a, b.replace(w=[0.0, -2.0])) == 0.0      # w = 0: no knot
+    with pytest.raises(ValueError, match="same width"):
+        rg.knot_displacement(a, ShallowNet(a=[1.0], w=[1.0], b=[0.0]))
+
+
+def test_curvature_near_data():
+    x = np.array([-1.0, 0.0, 1.0])
+    # jumps of size 3 at 0.01 (near a point), 1 at 0.5 (not), 5 at 7 (outside the range)
+    net = ShallowNet(a=[3.0, 1.0, 5.0], w=[1.0, 1.0, 1.0], b=[-0.01, -0.5, -7.0])
+    assert rg.curvature_near_data(net, x, 0.02) == pytest.approx(0.75)
+    assert rg.curvature_near_data(net, x, 0.6) == pytest.approx(1.0)
+    assert rg.curvature_near_data(ShallowNet(a=[1.0], w=[1.0], b=[-9.0]), x, 0.1) == 1.0
+
+
+def test_relative_sup_distance():
+    x = np.array([0.0, 1.0])
+    assert rg.relative_sup_distance(lambda t: 2 * t + 0.1, lambda t: 2 * t, x) == pytest.approx(0.05)
+    with pytest.raises(ValueError, match="constant"):
+        rg.relative_sup_distance(np.sin, lambda t: 0 * t, x)
+
+
+@pytest.mark.parametrize("kernel, L", [("arccos", 2.0), ("uniform", 2.0)])
+def test_curvature_weight_is_the_second_derivative_of_the_kernel(kernel, L):
+    rng = np.random.default_rng(0)
+    s, t = rng.uniform(-1.8, 1.8, 300), rng.uniform(-1.8, 1.8, 300)
+    keep = np.abs(s - t) > 0.05
+    s, t, h = s[keep], t[keep], 1e-3
+    k = (interpolants.arccos_kernel if kernel == "arccos"
+         else lambda u, v: interpolants.uniform_knot_kernel(u, v, L))
+    fd = np.diag(k(s + h, t) - 2 * k(s, t) + k(s - h, t)) / h ** 2
+    formula = 0.5 * rg.curvature_weight(s, kernel, L) * np.abs(s - t)
+    np.testing.assert_allclose(fd, formula, rtol=1e-5, atol=1e-7)
+
+
+def test_gaussian_curvature_weight_is_a_weighted_knot_density():
+    # q(e) = int |w|^3 p(w, -w e) dw for standard Gaussian (w, b), by quadrature
+    from scipy.integrate import quad
+    for e in (0.0, 0.7, -2.5):
+        value = quad(lambda w: abs(w) ** 3 * np.exp(-(w ** 2) * (1 + e ** 2) / 2) / (2 * np.pi),
+                     -np.inf, np.inf)[0]
+        assert rg.curvature_weight(e) == pytest.approx(value, rel=1e-8)
+    assert rg.curvature_weight(np.array([3.0]), "uniform", 2.0)[0] == 0.0
+
+
+@pytest.mark.parametrize("kernel, L", [("arccos", 2.0), ("uniform", 1.3)])
+def test_interpolant_curvature_matches_finite_differences(kernel, L):
+    x, y = data.sinusoid(8)
+    f = interpolants.kernel_interpolant(x, y, kernel, L=L)
+    t = np.linspace(-1.2, 1.2, 241)
+    t = t[np.min(np.abs(t[:, None] - x[None, :]), axis=1) > 0.01]
+    h = 1e-4
+    fd = (f(t + h) - 2 * f(t) + f(t - h)) / h ** 2
+    got = rg.interpolant_curvature(f, t, kernel, L)
+    assert np.max(np.abs(fd - got)) < 1e-4 * np.max(np.abs(got))
+
+
+# -------------------------------------------------------------- input validation
+def test_bad_inputs_raise_readable_errors():
+    net = random_state(0, m=4)
+    with pytest.raises(TypeError, match="ShallowNet"):
+        rg.reduced_coordinates("net")
+    with pytest.raises(ValueError, match="hidden biases"):
+        rg.reduced_coordinates(ShallowNet(a=[1.0], w=[1.0]))
+    with pytest.raises(ValueError, match="one input"):
+        rg.reduced_coordinates(ShallowNet(a=[1.0], w=[[1.0, 2.0]], b=[0.0]))
+    with pytest.raises(ValueError, match="same shape"):
+        rg.from_reduced([1.0, 2.0], [0.0], [1.0, 1.0], scale=1.0)
+    with pytest.raises(ValueError, match="rho = 0"):
+        rg.from_reduced([0.0], [0.0], [1.0], scale=1.0)
+    with pytest.raises(ValueError, match="positive"):
+        rg.reduced_velocity([1.0], [0.0], [1.0], X, Y, scale=0.0)
+    with pytest.raises(ValueError, match="same length"):
+        rg.velocity_in_reduced(net, X, Y[:3])
+    with pytest.raises(ValueError, match="direction"):
+        rg.velocity_in_reduced(ShallowNet(a=[1.0, 1.0], w=[0.0, 1.0], b=[0.0, 1.0]), X, Y)
+    with pytest.raises(ValueError, match="direction"):
+        rg.reduced_flow(ShallowNet(a=[1.0], w=[0.0], b=[0.0]), X, Y, 1.0)
+    with pytest.raises(TypeError, match="after must be"):
+        rg.knot_displacement(net, None)
+    with pytest.raises(ValueError, match="NaN"):
+        rg.reduced_flow(net, X, np.full(10, np.nan), 1.0)
+    with pytest.raises(ValueError, match="non-negative"):
+        rg.reduced_flow(net, X, Y, -1.0)
+    with pytest.raises(ValueError, match="record times"):
+        rg.reduced_flow(net, X, Y, 1.0, record=[0.5, 2.0])
+    with pytest.raises(ValueError, match="multiple of 4"):
+        rg.regime_net(10, 0.0)
+    with pytest.raises(ValueError, match="even"):
+        rg.regime_net(11, 0.0, knots="gaussian")
+    with pytest.raises(ValueError, match="'uniform' or 'gaussian'"):
+        rg.regime_net(12, 0.0, knots="grid")
+    with pytest.raises(ValueError, match="at least 2"):
+        rg.regime_net(0, 0.0)
+    with pytest.raises(TypeError, match="log10_ratio"):
+        rg.regime_net(12, "big")
+    with pytest.raises(ValueError, match="log10_ratio"):
+        rg.regime_net(12, 400.0)
+    with pytest.raises(ValueError, match="positive"):
+        rg.regime_net(12, 0.0, product=-1.0)
+    with pytest.raises(ValueError, match="positive"):
+        rg.kernel_regime_net(12, input_scale=0.0)
+    with pytest.raises(ValueError, match="at least 1"):
+        rg.grid_knots(0, 1.0)
+    with pytest.raises(ValueError, match="inactive"):
+        rg.stable_lr(ShallowNet(a=[1.0], w=[1.0], b=[-9.0]), X, Y)
+    with pytest.raises(ValueError, match="positive"):
+        rg.train(net, X, Y, 10, factor=0.0)
+    with pytest.raises(TypeError, match="steps"):
+        rg.train(net, X, Y, 10.5)
+    with pytest.raises(ValueError, match="non-negative"):
+        rg.curvature_near_data(net, X, -0.1)
+    with pytest.raises(ValueError, match="'uniform' or 'arccos'"):
+        rg.curvature_weight([0.0], "gauss")
+    with pytest.raises(TypeError, match="KernelInterpolant"):
+        rg.interpolant_curvature(np.sin, [0.0])
+
+
+# ------------------------------------------------------------------------ widget
+def test_every_control_value_draws_a_figure_quickly():
+    w = wid.explorer()
+    controls = {c.description: c for c in w.children[:-1]}
+    assert set(controls) == {"log10(B/A)", "width m", "data"}
+    # every value of every control at least once (the full product is 54 runs)
+    settings = ([(r, 160, "square wave") for r in wid.RATIOS]
+                + [(-5, m, d) for m, d in itertools.product(wid.WIDTHS, wid.DATASETS)])
+    for ratio, width, dataset in settings:
+        start = time.perf_counter()
+        fig = wid.draw_regime(ratio, width, dataset)
+        assert time.perf_counter() - start < 3.0
+        assert len(fig.axes) == 2 and fig.axes[0].lines
+        matplotlib.pyplot.close(fig)
+
+
+def test_explorer_updates_when_controls_change():
+    w = wid.explorer()
+    for child in w.children[:-1]:
+        child.value = child.options[-1]
+    assert w.result is None
+    with pytest.raises(ValueError, match="dataset"):
+        wid.load_dataset("noise")
+
+
+# --------------------------------------------------------------------- exercises
+def test_check_reduced_coordinates():
+    right = (2 * math.sqrt(2), 3 * math.pi / 4, 2.0)
+    assert ex.check_reduced_coordinates(*right)
+    assert ex.check_reduced_coordinates(right[0], right[1] + 2 * math.pi, right[2])
+    assert isinstance(ex.check_reduced_coordinates(*right), Feedback)
+
+
+@pytest.mark.parametrize("answer, phrase", [
+    ((2.0, 3 * math.pi / 4, 2.0), "not |w|"),                   # forgot the bias in r
+    ((-2 * math.sqrt(2), 3 * math.pi / 4, 2.0), "sign of a"),    # wrong sign
+    ((2 * math.sqrt(2), -math.pi / 4, 2.0), "atan2"),            # atan(b/w)
+    ((2 * math.sqrt(2), 1.0, 2.0), "angle of (w, b)"),
+    ((2 * math.sqrt(2), 3 * math.pi / 4, 3.0), "bias belongs"),  # a^2 - w^2
+    ((2 * math.sqrt(2), 3 * math.pi / 4, 1.0), "delta"),
+])
+def test_check_reduced_coordinates_explains_wrong_answers(answer, phrase):
+    fb = ex.check_reduced_coordinates(*answer)
+    assert not fb and phrase in fb.message
+
+
+def test_check_interpolant_prediction():
+    assert ex.check_interpolant_prediction("adaptive", 0.5)
+    assert ex.check_interpolant_prediction("kernel", 0.6875)
+    fb = ex.check_interpolant_prediction("kernel", 0.5)
+    assert not fb and "linear spline" in fb.message
+    fb = ex.check_interpolant_prediction("adaptive", 0.6875)
+    assert not fb and "cubic spline" in fb.message
+    fb = ex.check_interpolant_prediction("kernel", 0.7)
+    assert not fb and "f'' = 0" in fb.message
+
+
+def test_exercise_checkers_reject_malformed_input():
+    with pytest.raises(TypeError, match="rho"):
+        ex.check_reduced_coordinates("2.8", 2.3, 2.0)
+    with pytest.raises(ValueError, match="finite"):
+        ex.check_reduced_coordinates(2.8, float("nan"), 2.0)
+    with pytest.raises(ValueError, match="regime"):
+        ex.check_interpolant_prediction("lazy", 0.5)
+    with pytest.raises(TypeError, match="value"):
+        ex.check_interpolant_prediction("kernel", [0.5])
