@@ -13,6 +13,7 @@ from . import (
     exercises,
     interpolants,
     landscape,
+    mean_field,
     model,
     orthogonal,
     piecewise,
@@ -28,7 +29,7 @@ from .piecewise import PiecewiseLinear
 __all__ = [
     "ShallowNet", "PiecewiseLinear", "Trajectory", "gradient_descent", "gradient_flow",
     "langevin", "random_net", "relu", "data", "dynamics", "exercises", "interpolants",
-    "landscape", "model", "orthogonal", "piecewise", "plots", "regimes", "torch_loop",
-    "widgets",
+    "landscape", "mean_field", "model", "orthogonal", "piecewise", "plots", "regimes",
+    "torch_loop", "widgets",
 ]
 __version__ = "0.1.0"

@@ -6,6 +6,6 @@ answers (wrong type or shape) raise a readable ``TypeError``/``ValueError``.
 """
 
 from ._feedback import Feedback, check_close
-from . import landscape, orthogonal, preliminaries, regimes  # one module per chapter  # isort: skip
+from . import landscape, mean_field, orthogonal, preliminaries, regimes  # one module per chapter  # isort: skip
 
-__all__ = ["Feedback", "check_close", "landscape", "orthogonal", "preliminaries", "regimes"]
+__all__ = ["Feedback", "check_close", "landscape", "mean_field", "orthogonal", "preliminaries", "regimes"]

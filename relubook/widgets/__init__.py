@@ -5,6 +5,6 @@ Each explorer is a thin ``ipywidgets`` layer over a pure drawing function of the
 control value. Widgets never compute science: they call layers 0-2 of relubook.
 """
 
-from . import landscape, orthogonal, preliminaries, regimes  # one module per chapter
+from . import landscape, mean_field, orthogonal, preliminaries, regimes  # one module per chapter
 
-__all__ = ["landscape", "orthogonal", "preliminaries", "regimes"]
+__all__ = ["landscape", "mean_field", "orthogonal", "preliminaries", "regimes"]
