@@ -111,7 +111,8 @@ def _record_steps(record, total: int, dt: float) -> np.ndarray:
     else:
         times = as_array(record, "record", ndim=1)
         if np.any(times < 0) or np.any(times > total * dt * (1 + 1e-12)):
-            raise ValueError(f"record times must lie in [0, {total * dt}]")
+            raise ValueError(f"record times must lie in [0, {total * dt:.6g}], the length of "
+                             f"the run ({total} steps of {dt:.6g})")
         steps = np.round(times / dt)
     return np.unique(np.clip(np.concatenate(([0, total], steps)), 0, total).astype(np.int64))
 
