@@ -3,13 +3,13 @@
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help warm test book clean
+.PHONY: help warm test book book-student browser-test clean
 
 # Prefix of every recipe line that needs the environment (each line runs in its own shell).
 ENV := source scripts/env.sh &&
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 8
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 8
 
 warm: ## set up .venv and compile the numba kernels into _build/numba_cache
 	$(ENV) python scripts/warm_numba.py
@@ -28,6 +28,25 @@ book: warm ## execute (cached) and build the book strictly into _build/html
 	  rm -rf _build/.jupyter_cache; echo "$$h" > _build/.code.sha256; fi
 	$(ENV) jupyter-book build -W -n --keep-going --all .
 	@echo "book: _build/html/index.html"
+
+# The student edition: the same book without any solution (nor the code cells after a solution,
+# which print the right answer), sources or launch buttons; see scripts/student_config.py.
+# It reuses the execution cache of `make book` (same cache folder, same invalidation rule), so
+# after `make book` it executes nothing. JB writes to <path-output>/_build/html; moved to
+# _build/student/html.
+book-student: warm ## the student edition (no solutions) into _build/student/html
+	@mkdir -p _build; h=$$($(CODE_HASH)); \
+	if [ "$$h" != "$$(cat _build/.code.sha256 2>/dev/null)" ]; then \
+	  echo "book-student: relubook or requirements changed: clearing the execution cache"; \
+	  rm -rf _build/.jupyter_cache; echo "$$h" > _build/.code.sha256; fi
+	$(ENV) python scripts/student_config.py _build/student/_config.yml
+	$(ENV) jupyter-book build -W -n --keep-going --all . \
+	  --config _build/student/_config.yml --path-output _build/student/work
+	rm -rf _build/student/html && mv _build/student/work/_build/html _build/student/html
+	@echo "book-student: _build/student/html/index.html"
+
+browser-test: book ## every page of _build/html in headless Chromium (Debian's), offline; screenshots in _build/screenshots
+	$(ENV) RELUBOOK_HTML=_build/html RELUBOOK_BROWSER_REQUIRED=1 python -m pytest -p no:cacheprovider -q -rs tests/browser
 
 clean: ## remove _build (HTML, execution cache, numba cache); .venv is kept
 	rm -rf _build

@@ -19,6 +19,7 @@ from . import (
     piecewise,
     plots,
     regimes,
+    single_neuron,
     torch_loop,
     widgets,
 )
@@ -30,6 +31,6 @@ __all__ = [
     "ShallowNet", "PiecewiseLinear", "Trajectory", "gradient_descent", "gradient_flow",
     "langevin", "random_net", "relu", "data", "dynamics", "exercises", "interpolants",
     "landscape", "mean_field", "model", "orthogonal", "piecewise", "plots", "regimes",
-    "torch_loop", "widgets",
+    "single_neuron", "torch_loop", "widgets",
 ]
 __version__ = "0.1.0"

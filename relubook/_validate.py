@@ -78,3 +78,12 @@ def as_rng(seed, name: str = "seed") -> np.random.Generator:
         raise TypeError(f"{name} must be an int or a numpy.random.Generator, "
                         f"got {type(seed).__name__}")
     return np.random.default_rng(int(seed))
+
+
+def paired_1d(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs ``x`` and targets ``y`` as 1-d float arrays of the same length."""
+    x = as_array(x, "x", ndim=1)
+    y = as_array(y, "y", ndim=1)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
+    return x, y

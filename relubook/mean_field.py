@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linprog, nnls, root
 
-from ._validate import as_array, as_float, as_int, as_rng
+from ._validate import as_array, as_float, as_int, as_rng, paired_1d
 from .model import ShallowNet
 from .piecewise import PiecewiseLinear
 
@@ -68,12 +68,6 @@ _POLISH_FROM = 1e-6         # tv_lasso tries its Newton polish once sup|G| <= la
 
 
 # ------------------------------------------------------------------ validation
-def _data(x, y) -> tuple[np.ndarray, np.ndarray]:
-    x = as_array(x, "x", ndim=1)
-    y = as_array(y, "y", ndim=1)
-    if x.shape != y.shape:
-        raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
-    return x, y
 
 
 def _fit(f_data, x) -> np.ndarray:
@@ -113,7 +107,7 @@ def atoms(phi, x) -> np.ndarray:
 
 
 def _dual(x, y, f_data) -> np.ndarray:
-    x, y = _data(x, y)
+    x, y = paired_1d(x, y)
     return (_fit(f_data, x) - y) / x.size
 
 
@@ -180,7 +174,7 @@ def sup_certificate(x, y, f_data) -> tuple[float, float]:
     phi : float
         A maximiser in ``[-pi, pi)``.
     """
-    x, y = _data(x, y)
+    x, y = paired_1d(x, y)
     cand, values = _arc_candidates(x, _dual(x, y, f_data))
     k = int(np.argmax(np.abs(values)))
     return float(abs(values[k])), float(cand[k])
@@ -314,7 +308,7 @@ def gibbs_map(f_data, x, y, beta: float, lam: float, *, grid=None) -> np.ndarray
     ValueError
         If :math:`\sup|G| \ge \lambda` on the grid: then no Gibbs density is normalisable.
     """
-    x, y = _data(x, y)
+    x, y = paired_1d(x, y)
     f_data = _fit(f_data, x)
     beta, lam = _beta(beta), _lam(lam)
     quad = _Quadrature(x, y, lam, _grid(beta, grid))
@@ -482,7 +476,7 @@ def gibbs_fixed_point(x, y, beta: float, lam: float, *, grid=None, start=None,
     -------
     GibbsSolution
     """
-    x, y = _data(x, y)
+    x, y = paired_1d(x, y)
     beta, lam = _beta(beta), _lam(lam)
     tol = as_float(tol, "tol", positive=True)
     max_iter = as_int(max_iter, "max_iter", minimum=1)
@@ -642,7 +636,7 @@ def tv_lasso(x, y, lam: float, *, grid: int = 256, tol: float = 1e-10,
     -------
     TVSolution
     """
-    x, y = _data(x, y)
+    x, y = paired_1d(x, y)
     lam = _lam(lam)
     grid = as_int(grid, "grid", minimum=16)
     tol = as_float(tol, "tol", positive=True)
@@ -778,7 +772,7 @@ def min_tv_fit(x, values, *, per_arc: int = 128) -> tuple[float, np.ndarray, np.
     phi, mu : ndarray
         The directions of the dictionary and the optimal weights.
     """
-    x, values = _data(x, values)
+    x, values = paired_1d(x, values)
     per_arc = as_int(per_arc, "per_arc", minimum=2)
     ends = _data_directions(x)
     lengths = np.diff(np.concatenate([ends, [ends[0] + 2 * np.pi]]))

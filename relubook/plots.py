@@ -8,7 +8,7 @@ import numpy as np
 from .dynamics import Trajectory
 from .model import ShallowNet
 
-__all__ = ["axes", "plot_function", "plot_network", "plot_loss"]
+__all__ = ["axes", "plot_function", "plot_network", "plot_loss", "show_figure"]
 
 
 def axes(ncols: int = 1, *, width: float = 4.2, height: float = 3.2):
@@ -62,3 +62,15 @@ def plot_loss(traj: Trajectory, ax=None, *, logx: bool = False, label: str | Non
     ax.set_xlabel("time $t$")
     ax.set_ylabel("loss $L$")
     return ax
+
+
+def show_figure(fig) -> None:
+    """Display ``fig`` in the current output (a notebook cell or a widget's output) and close it.
+
+    Explorers call this from their callbacks: ``plt.show(fig)`` is not a figure-level call and
+    fails outside the inline backend, and an unclosed figure would be drawn a second time.
+    """
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)

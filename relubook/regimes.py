@@ -40,7 +40,7 @@ import numpy as np
 from numba import njit
 from tqdm.auto import tqdm
 
-from ._validate import as_array, as_float, as_int, as_rng
+from ._validate import as_array, as_float, as_int, as_rng, paired_1d
 from .dynamics import Trajectory, gradient_descent
 from .interpolants import KernelInterpolant
 from .model import ShallowNet
@@ -86,12 +86,6 @@ def _reduced(rho, theta, delta) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rho, theta, delta
 
 
-def _data(x, y) -> tuple[np.ndarray, np.ndarray]:
-    x = as_array(x, "x", ndim=1)
-    y = as_array(y, "y", ndim=1)
-    if x.shape != y.shape:
-        raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
-    return x, y
 
 
 # ---------------------------------------------------------- reduced coordinates
@@ -210,7 +204,7 @@ def reduced_velocity(rho, theta, delta, x, y, *, scale: float,
     does not move.
     """
     rho, theta, delta = _reduced(rho, theta, delta)
-    x, y = _data(x, y)
+    x, y = paired_1d(x, y)
     scale = as_float(scale, "scale", positive=True)
     c = as_float(c, "c")
     drho, dtheta = np.empty_like(rho), np.empty_like(theta)
@@ -230,7 +224,7 @@ def velocity_in_reduced(net: ShallowNet, x, y) -> tuple[np.ndarray, np.ndarray, 
     rho_dot, theta_dot, delta_dot : ndarray, shape (m,)
     """
     net = _directed(_univariate(net))
-    x, y = _data(x, y)
+    x, y = paired_1d(x, y)
     grad = net.grad(x, y)
     da, dw, db = -grad.a, -grad.w, -grad.b
     a, w, b = net.a, net.w, net.b
@@ -268,7 +262,7 @@ def reduced_flow(net: ShallowNet, x, y, t_end: float, *, dt: float = 1e-3,
         Snapshots mapped back to networks with :func:`from_reduced`.
     """
     net = _directed(_univariate(net))
-    x, y = _data(x, y)
+    x, y = paired_1d(x, y)
     t_end = as_float(t_end, "t_end", nonnegative=True)
     dt = as_float(dt, "dt", positive=True)
     if isinstance(record, (int, np.integer)) and not isinstance(record, bool):
@@ -397,7 +391,7 @@ def feature_interpolant(net: ShallowNet, x, y) -> KernelInterpolant:
     when the features cannot interpolate the data (too few knots between the points).
     """
     net = _univariate(net)
-    x, y = _data(x, y)
+    x, y = paired_1d(x, y)
     w, b = net.w.copy(), net.b.copy()
 
     def kernel(s, t):
@@ -428,7 +422,7 @@ def stable_lr(net: ShallowNet, x, y, factor: float = 0.9) -> float:
     adaptive regimes, the residual term can matter near balance.
     """
     net = _univariate(net)
-    x, y = _data(x, y)
+    x, y = paired_1d(x, y)
     factor = as_float(factor, "factor", positive=True)
     z = np.outer(x, net.w) + net.b
     phi, active = np.maximum(z, 0.0), (z > 0).astype(np.float64)
@@ -463,7 +457,7 @@ def train(net: ShallowNet, x, y, steps: int, *, chunk: int = 5000, factor: float
         The initial network and one snapshot per chunk.
     """
     net = _univariate(net)
-    x, y = _data(x, y)
+    x, y = paired_1d(x, y)
     steps = as_int(steps, "steps")
     chunk = as_int(chunk, "chunk", minimum=1)
     factor = as_float(factor, "factor", positive=True)

@@ -15,7 +15,8 @@ from scipy.integrate import quad
 
 from relubook import PiecewiseLinear, data
 from relubook.interpolants import (KernelInterpolant, arccos_kernel, kernel_interpolant,
-                                   linear_spline, natural_cubic_spline, uniform_knot_kernel)
+                                   linear_spline, min_variation_norm_interpolant,
+                                   natural_cubic_spline, uniform_knot_kernel)
 
 POINTS = np.array([-0.9, -0.35, 0.0, 0.4, 0.85])
 
@@ -155,3 +156,76 @@ def test_bad_inputs_raise_readable_errors():
         uniform_knot_kernel([0.0], [0.0], L=0.0)
     with pytest.raises(TypeError, match="s must be"):
         arccos_kernel("0.5", [0.0])
+
+
+# ------------------------------------------------- minimum variation-norm interpolant
+def _secant_bound(x, y):
+    order = np.argsort(x)
+    x, y = np.asarray(x)[order], np.asarray(y)[order]
+    return np.abs(np.diff(np.diff(y) / np.diff(x))).sum()
+
+
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 9), prefer=st.sampled_from(["data", "off"]))
+def test_min_variation_norm_attains_the_secant_bound(seed, n, prefer):
+    # oracle: the mean-value-theorem bound sum |s_(k+1) - s_k|, attained by the linear spline
+    x = data.random_1d(n, seed=seed, min_gap=0.05)
+    y = np.random.default_rng(seed + 1).standard_normal(n)
+    f = min_variation_norm_interpolant(x, y, prefer=prefer)
+    assert isinstance(f, PiecewiseLinear)
+    scale = 1 + np.abs(y).max()
+    np.testing.assert_allclose(f(x), y, atol=1e-8 * scale)
+    bound = _secant_bound(x, y)
+    assert abs(f.curvature_mass() - bound) <= 1e-8 * max(bound, 1.0)
+
+
+def test_min_variation_norm_prefer_data_is_the_linear_spline():
+    x, y = data.sinusoid(8)
+    f = min_variation_norm_interpolant(x[::-1], y[::-1])              # any order
+    assert f.max_abs_diff(linear_spline(x, y)) < 1e-10                # whole line: same slopes
+    bends = np.abs(np.diff(np.diff(y) / np.diff(x))) > 1e-9
+    np.testing.assert_allclose(f.knots(tol=1e-9)[0], x[1:-1][bends])
+
+
+def test_min_variation_norm_is_not_unique_on_convex_runs():
+    # y = x^2 on four points: both interior jumps are positive, so the middle gap is free
+    x, y = np.array([-1.0, 0.0, 1.0, 2.0]), np.array([1.0, 0.0, 1.0, 4.0])
+    moved = min_variation_norm_interpolant(x, y, prefer="off")
+    assert moved.max_abs_diff(linear_spline(x, y), (-1.0, 2.0)) > 0.05
+    pos, jumps = moved.knots(tol=1e-6)
+    assert np.all(jumps > 0)                                          # still convex
+    assert np.min(np.abs(pos[:, None] - x[None, :])) > 0.01            # off the data
+    assert moved.curvature_mass() == pytest.approx(4.0, rel=1e-8)
+
+
+def test_min_variation_norm_is_unique_when_jumps_alternate():
+    x, y = data.square_wave(10)
+    moved = min_variation_norm_interpolant(x, y, prefer="off", per_gap=5)
+    assert moved.max_abs_diff(linear_spline(x, y), (x[0], x[-1])) < 1e-8
+
+
+def test_min_variation_norm_against_a_fine_dictionary_lp():
+    # independent oracle: scipy HiGHS on a much finer dictionary, with values as unknowns
+    from scipy.optimize import linprog
+    x, y = data.random_1d(5, seed=4, min_gap=0.1), np.array([0.3, -1.0, 0.5, 0.8, -0.2])
+    t = np.linspace(x.min(), x.max(), 801)[1:-1]
+    A = np.maximum(x[:, None] - t[None, :], 0.0)
+    A_eq = np.hstack([np.ones((5, 1)), x[:, None], A, -A])
+    lp = linprog(np.r_[0, 0, np.ones(2 * t.size)], A_eq=A_eq, b_eq=y,
+                 bounds=[(None, None)] * 2 + [(0, None)] * (2 * t.size), method="highs")
+    assert min_variation_norm_interpolant(x, y).curvature_mass() <= lp.fun + 1e-7
+    assert lp.fun >= _secant_bound(x, y) - 1e-7
+
+
+def test_min_variation_norm_validation():
+    with pytest.raises(ValueError, match="prefer"):
+        min_variation_norm_interpolant([0.0, 1.0], [0.0, 1.0], prefer="middle")
+    with pytest.raises(ValueError, match="per_gap"):
+        min_variation_norm_interpolant([0.0, 1.0], [0.0, 1.0], per_gap=0)
+    with pytest.raises(ValueError, match="duplicated"):
+        min_variation_norm_interpolant([0.0, 0.0, 1.0], [0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="same length"):
+        min_variation_norm_interpolant([0.0, 1.0], [0.0])
+    with pytest.raises(ValueError, match="NaN"):
+        min_variation_norm_interpolant([0.0, np.nan], [0.0, 1.0])
+    two = min_variation_norm_interpolant([0.0, 2.0], [1.0, 3.0])      # no interior point
+    assert two.curvature_mass() == 0.0 and two(1.0) == pytest.approx(2.0)

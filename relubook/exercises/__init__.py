@@ -6,6 +6,17 @@ answers (wrong type or shape) raise a readable ``TypeError``/``ValueError``.
 """
 
 from ._feedback import Feedback, check_close
-from . import landscape, mean_field, orthogonal, preliminaries, regimes  # one module per chapter  # isort: skip
+from . import (  # one module per chapter  # isort: skip
+    landscape,
+    mean_field,
+    orthogonal,
+    preliminaries,
+    regimes,
+    single_neuron,
+    synthesis,
+)
 
-__all__ = ["Feedback", "check_close", "landscape", "mean_field", "orthogonal", "preliminaries", "regimes"]
+__all__ = [
+    "Feedback", "check_close", "landscape", "mean_field", "orthogonal",
+    "preliminaries", "regimes", "single_neuron", "synthesis",
+]

@@ -5,6 +5,17 @@ Each explorer is a thin ``ipywidgets`` layer over a pure drawing function of the
 control value. Widgets never compute science: they call layers 0-2 of relubook.
 """
 
-from . import landscape, mean_field, orthogonal, preliminaries, regimes  # one module per chapter
+from . import (  # one module per chapter
+    landscape,
+    mean_field,
+    orthogonal,
+    preliminaries,
+    regimes,
+    single_neuron,
+    synthesis,
+)
 
-__all__ = ["landscape", "mean_field", "orthogonal", "preliminaries", "regimes"]
+__all__ = [
+    "landscape", "mean_field", "orthogonal", "preliminaries", "regimes",
+    "single_neuron", "synthesis",
+]

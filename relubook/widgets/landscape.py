@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import landscape as ls
-from ..plots import axes, plot_network
+from ..plots import axes, plot_network, show_figure
 
 __all__ = ["POINTS", "DIRECTIONS", "draw_loss_slice", "explorer"]
 
@@ -73,7 +72,7 @@ def explorer():
     import ipywidgets as W
 
     def show(point, first, second, log10_radius):
-        plt.show(draw_loss_slice(point, first, second, 10.0 ** log10_radius))
+        show_figure(draw_loss_slice(point, first, second, 10.0 ** log10_radius))
 
     return W.interactive(
         show,

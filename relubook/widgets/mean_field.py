@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import data
 from ..mean_field import gibbs_fixed_point, mass_near, random_dataset, tv_lasso
-from ..plots import axes
+from ..plots import axes, show_figure
 
 __all__ = ["DATASETS", "BETAS", "LAMBDAS", "dataset", "draw_gibbs", "explorer"]
 
@@ -82,7 +81,7 @@ def explorer():
 
     def show(name, beta, lam):
         fig = draw_gibbs(name, beta, lam)
-        plt.show(fig)
+        show_figure(fig)
 
     return W.interactive(
         show,

@@ -10,13 +10,12 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import orthogonal as orth
 from .._validate import as_float, as_int
 from ..model import ShallowNet
-from ..plots import axes
+from ..plots import axes, show_figure
 
 __all__ = ["LOG10_LAMBDAS", "WIDTHS", "S_MAX", "trajectory", "draw_directions",
            "draw_dynamics", "explorer"]
@@ -136,7 +135,7 @@ def explorer():
     import ipywidgets as W
 
     def show(log10_lam, s, width, seed):
-        plt.show(draw_dynamics(log10_lam, s, width, seed))
+        show_figure(draw_dynamics(log10_lam, s, width, seed))
 
     return W.interactive(
         show,

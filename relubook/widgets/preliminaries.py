@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..model import random_net
-from ..plots import axes, plot_network
+from ..plots import axes, plot_network, show_figure
 
 __all__ = ["draw_random_network", "explorer"]
 
@@ -40,7 +39,7 @@ def explorer():
 
     def show(width, log10_scale, seed):
         fig = draw_random_network(width, 10.0 ** log10_scale, seed)
-        plt.show(fig)
+        show_figure(fig)
 
     return W.interactive(
         show,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import data
 from .. import regimes as rg
 from ..interpolants import linear_spline, natural_cubic_spline
-from ..plots import axes, plot_network
+from ..plots import axes, plot_network, show_figure
 
 __all__ = ["DATASETS", "RATIOS", "WIDTHS", "KNOT_RANGE", "load_dataset", "run", "draw_regime",
            "explorer"]
@@ -84,7 +83,7 @@ def explorer():
         key = (log10_ratio, width, dataset)
         if key not in cache:
             cache[key] = run(log10_ratio, width, dataset)
-        plt.show(draw_regime(log10_ratio, width, dataset, result=cache[key]))
+        show_figure(draw_regime(log10_ratio, width, dataset, result=cache[key]))
 
     return W.interactive(
         show,

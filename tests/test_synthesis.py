@@ -1,0 +1,113 @@
+"""Tests of chapter 7's explorer and exercise checkers (relubook.widgets.synthesis,
+relubook.exercises.synthesis).
+
+Oracles: the secant bound sum |s_(k+1) - s_k| computed by hand for the exercise data, exact
+piecewise-linear constructions, and the closed form of the two-point mean-field problem.
+"""
+
+import time
+
+import matplotlib
+import numpy as np
+import pytest
+
+from relubook import PiecewiseLinear, interpolants
+from relubook.exercises import synthesis as ex
+from relubook.widgets import synthesis as wid
+from tests.widget_checks import callback_errors
+
+matplotlib.use("Agg")
+
+
+# ------------------------------------------------------------------ widget
+def test_every_control_value_draws_a_figure_quickly():
+    w = wid.explorer()
+    controls = {c.description: c for c in w.children[:-1]}
+    assert set(controls) == {"data", "log10 λ"}
+    assert list(controls["data"].options) == list(wid.DATASETS)
+    assert [v for _, v in controls["log10 λ"].options] == list(wid.LOG10_LAMBDAS)
+    cases = ([(name, lam) for name in wid.DATASETS for lam in (min(wid.LOG10_LAMBDAS),
+                                                               max(wid.LOG10_LAMBDAS))]
+             + [("sinusoid, 8 points", lam) for lam in wid.LOG10_LAMBDAS])
+    for name, lam in cases:
+        start = time.perf_counter()
+        fig = wid.draw_biases(name, lam)
+        assert time.perf_counter() - start < 3.0
+        assert len(fig.axes) == 2 and fig.axes[0].lines and fig.axes[1].lines
+        matplotlib.pyplot.close(fig)
+
+
+def test_explorer_updates_when_controls_change(caplog):
+    w = wid.explorer()
+    for child in w.children[:-1]:
+        last = child.options[-1]
+        child.value = last[1] if isinstance(last, tuple) else last
+    assert not callback_errors(caplog)
+
+
+def test_widget_rejects_unknown_settings():
+    with pytest.raises(ValueError, match="dataset"):
+        wid.dataset("nope")
+    with pytest.raises(ValueError, match="log10_lam"):
+        wid.draw_biases("sinusoid, 8 points", -3.3)
+
+
+@pytest.mark.parametrize("name", wid.DATASETS)
+def test_datasets_are_sorted_with_distinct_inputs(name):
+    x, y = wid.dataset(name)
+    assert x.shape == y.shape and x.size >= 2 and np.all(np.diff(x) > 0)
+
+
+# ------------------------------------------------------------------ exercises
+def test_check_min_curvature():
+    x, y = ex.ZIGZAG
+    s = np.diff(y) / np.diff(x)                       # 2, -1, 1 by hand
+    np.testing.assert_allclose(s, [2.0, -1.0, 1.0])
+    assert ex.check_min_curvature(5.0)
+    assert ex.check_min_curvature(np.float64(5.0))
+    fb = ex.check_min_curvature(1.0)
+    assert not fb and "net change" in fb.message
+    fb = ex.check_min_curvature(4.0)
+    assert not fb and "secant" in fb.message
+    with pytest.raises(TypeError):
+        ex.check_min_curvature("five")
+    with pytest.raises(ValueError):
+        ex.check_min_curvature([5.0, 5.0])
+    with pytest.raises(ValueError):
+        ex.check_min_curvature(np.nan)
+
+
+def test_check_other_minimiser():
+    x, y = ex.CONVEX
+    other = PiecewiseLinear([-1.0, 0.25, 0.75, 2.0], [1.0, -0.25, 0.25, 4.0], -1.0, 3.0)
+    assert ex.check_other_minimiser(other)
+    # an equivalent answer: the same function with a redundant breakpoint
+    same = PiecewiseLinear([-1.0, 0.0, 0.25, 0.75, 2.0], [1.0, 0.0, -0.25, 0.25, 4.0], -1.0, 3.0)
+    assert ex.check_other_minimiser(same)
+    assert ex.check_other_minimiser(
+        interpolants.min_variation_norm_interpolant(x, y, prefer="off"))
+    fb = ex.check_other_minimiser(interpolants.linear_spline(x, y))
+    assert not fb and "linear spline itself" in fb.message
+    wiggly = PiecewiseLinear([-1.0, -0.5, 0.0, 1.0, 2.0], [1.0, 1.0, 0.0, 1.0, 4.0], 0.0, 3.0)
+    fb = ex.check_other_minimiser(wiggly)
+    assert not fb and "above the least" in fb.message
+    fb = ex.check_other_minimiser(PiecewiseLinear([0.0], [0.0], 0.0, 0.0))
+    assert not fb and "misses the data" in fb.message
+    with pytest.raises(TypeError, match="PiecewiseLinear"):
+        ex.check_other_minimiser(lambda t: t ** 2)
+
+
+def test_check_bias_map():
+    assert ex.check_bias_map(dict(ex.BIASES))
+    wrong = dict(ex.BIASES)
+    wrong["large input weights, small output weights"] = "linear spline"
+    fb = ex.check_bias_map(wrong)
+    assert not fb and "knots freeze" in fb.message
+    with pytest.raises(TypeError, match="dict"):
+        ex.check_bias_map([("a", "b")])
+    with pytest.raises(ValueError, match="keys"):
+        ex.check_bias_map({"large input weights, small output weights": "cubic spline"})
+    bad = dict(ex.BIASES)
+    bad["small input weights, large output weights"] = "quintic spline"
+    with pytest.raises(ValueError, match="must be one of"):
+        ex.check_bias_map(bad)
