@@ -41,8 +41,8 @@ book-student: warm ## the student edition (no solutions) into _build/student/htm
 	  rm -rf _build/.jupyter_cache; echo "$$h" > _build/.code.sha256; fi
 	$(ENV) python scripts/student_config.py _build/student/_config.yml
 	$(ENV) jupyter-book build -W -n --keep-going --all . \
-	  --config _build/student/_config.yml --path-output _build/student/work
-	rm -rf _build/student/html && mv _build/student/work/_build/html _build/student/html
+	  --config _build/student/_config.yml --path-output _build/student/staging
+	rm -rf _build/student/html && mv _build/student/staging/_build/html _build/student/html
 	@echo "book-student: _build/student/html/index.html"
 
 browser-test: book ## every page of _build/html in headless Chromium (Debian's), offline; screenshots in _build/screenshots

@@ -1,17 +1,41 @@
 """Compiled kernels of the training engine (numba, single-threaded, float64).
 
 The parameters live in one flat vector ``theta = [a (m) | w (m*d) | b (m) | c]`` and the
-kernels see it through a tuple of views ``P = (theta, a, w1, W, b, c)``: ``w1`` is ``w`` as
-an ``(m,)`` array (used when ``d == 1``; a dummy otherwise), ``W`` the same memory as
-``(m, d)``, and ``c`` a length-1 view. Gradients use the same layout ``G``. One gradient
-routine thus serves gradient descent, gradient flow and Langevin dynamics, and one compiled
-specialisation serves every shape.
+entry points see it through a tuple of views ``P = (theta, a, w1, W, b, c)``: ``w1`` is
+``w`` as an ``(m,)`` array (used when ``d == 1``; a dummy otherwise), ``W`` the same memory
+as ``(m, d)``, and ``c`` a length-1 view. Gradients use the same layout ``G``.
 
-The gradient is closed form (``relu'(0) = 0``); no ``n x m`` array is ever formed. The
-forward pass loops over points and, inside, over neurons (contiguous, vectorised); the
-backward pass accumulates per-neuron sums ``P0_j = sum_i r_i x_i 1[z_ij > 0]`` and
-``P1_j = sum_i r_i 1[z_ij > 0]``, from which ``dL/da_j = s (<w_j, P0_j> + b_j P1_j)``,
-``dL/dw_j = s a_j P0_j`` and ``dL/db_j = s a_j P1_j``.
+The entry points (``loss_and_grad``, ``gd_run``, ``flow_run``, ``langevin_run``) are thin
+Python functions: they prepare the data and scratch arrays of one call and run the compiled
+``_engine``, which does thousands of steps. Inside, the input weights are held as ``WT``, shape
+``(d, m)``: for ``d == 1`` a view of ``w1`` (updates go straight into ``theta``), otherwise a
+transposed copy written back at the end, so that inner loops run over contiguous neurons.
+
+Every step (every stage of a Runge--Kutta step) is one fused sweep over blocks of ``_BLOCK``
+neurons: the gradient of the block at the current point, its update, and its contribution to
+the forward pass at the new point, all while the block is in L1. The gradient is closed form
+(``relu'(0) = 0``: neuron ``j`` is active at ``x_i`` iff ``<w_j, x_i> + b_j > 0``); no
+``n x m`` array is ever formed. With ``r_i = (f(x_i) - y_i) / n`` and the sums
+``PW_j = sum_i r_i x_i 1[z_ij > 0]``, ``P1_j = sum_i r_i 1[z_ij > 0]``:
+``dL/da_j = s (<w_j, PW_j> + b_j P1_j)``, ``dL/dw_j = s a_j PW_j``, ``dL/db_j = s a_j P1_j``
+and ``dL/dc = sum_i r_i``.
+
+Two backends compute the sums and the forward pass, with the same decision rule:
+
+- dense, ``O(n m)`` per step: loops over points and, inside, over the neurons of a block;
+- sorted (one input and ``n >= _SORTED_MIN_N``), ``O(n + m)`` per step: with the inputs
+  sorted, each neuron is active on a suffix (``w_j >= 0``) or a prefix (``w_j < 0``) of the
+  points, so it keeps the index ``k_j`` where its active set starts or ends. Its sums are
+  entries of suffix or prefix sums of ``r x`` and ``r``; the forward pass adds
+  ``(a_j w_j, a_j b_j)`` to bin ``k_j`` and takes cumulative sums over the bins. After an
+  update a neuron tests the points next to its boundary (with the same ``w x + b > 0``) and
+  moves ``k_j`` only while its pattern changed. The indices are kept between the calls of a
+  run in the caller's scratch vector (``G`` or ``T``); :func:`step_cost` tells the caller
+  how much one step costs, for sizing its chunks.
+
+A handful of compiled functions, one specialisation each, keep the first (cold) compilation
+short; ``cache=True`` stores them for later processes. Each entry point returns the loss at
+its final parameters.
 """
 
 from __future__ import annotations
@@ -24,6 +48,18 @@ from numba import njit
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 
 HEUN, RK4, EULER = 0, 1, 2
+# Explicit Runge--Kutta schemes whose stage points all start from theta:
+# (next-point coefficients, weights of the stage velocities, number of stages)
+_TABLEAUS = {
+    EULER: ((0.0, 0.0, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), 1),
+    HEUN: ((1.0, 0.0, 0.0, 0.0), (0.5, 0.5, 0.0, 0.0), 2),
+    RK4: ((0.5, 0.5, 1.0, 0.0), (1 / 6, 1 / 3, 1 / 3, 1 / 6), 4),
+}
+
+_BLOCK = 512           # neurons per block of a sweep (the block's arrays stay in L1)
+_SORTED_MIN_N = 32     # one input and at least this many points: the sorted backend
+_UNKNOWN = np.uint64(2**64 - 1)   # boundary code not yet known
+_NO_NOISE = np.zeros((1, 0))      # the noise argument of noiseless runs
 
 
 def views(theta: np.ndarray, m: int, d: int) -> tuple:
@@ -33,150 +69,456 @@ def views(theta: np.ndarray, m: int, d: int) -> tuple:
     return theta, theta[:m], w1, W, theta[m + m * d:m + m * d + m], theta[-1:]
 
 
+# --------------------------------------------------------------- dense backend
 @njit(cache=True, fastmath=_FASTMATH)
-def loss_and_grad(x1, X, y, P, G, s, has_bias, r, want_grad):
-    """Loss ``(1/2n) sum (f - y)^2`` at ``P``; fills the views ``G`` with the gradient.
+def _preactivation(X, i, WT, bb, z, j0, j1):
+    """``z[q] = <w_j, x_i> + b_j`` for ``j = j0 + q`` (several inputs)."""
+    for q in range(j1 - j0):
+        z[q] = bb[q]
+    for k in range(WT.shape[0]):
+        wk, xik = WT[k, j0:j1], X[i, k]
+        for q in range(j1 - j0):
+            z[q] += wk[q] * xik
 
-    ``x1``: (n,) inputs when ``d == 1``; ``X``: (n, d) inputs; ``y``: (n,) targets;
-    ``r``: (n,) scratch that receives ``(f - y) / n``. Without hidden biases the ``b``
-    gradient is left at zero.
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _dense_forward(xs, X, a, WT, b, acc, z, j0, j1):
+    """``acc_i += sum_{j0 <= j < j1} a_j relu(<w_j, x_i> + b_j)``."""
+    n, d, nb = acc.size, WT.shape[0], j1 - j0
+    ab, bb = a[j0:j1], b[j0:j1]
+    if d == 1:
+        wb = WT[0, j0:j1]
+        for i in range(0, n - 1, 2):        # two points per pass over the block
+            x0, x1 = xs[i], xs[i + 1]
+            t0, t1 = 0.0, 0.0
+            for q in range(nb):
+                t0 += ab[q] * max(wb[q] * x0 + bb[q], 0.0)
+                t1 += ab[q] * max(wb[q] * x1 + bb[q], 0.0)
+            acc[i] += t0
+            acc[i + 1] += t1
+        if n % 2:
+            x0, t0 = xs[n - 1], 0.0
+            for q in range(nb):
+                t0 += ab[q] * max(wb[q] * x0 + bb[q], 0.0)
+            acc[n - 1] += t0
+    else:
+        for i in range(n):
+            _preactivation(X, i, WT, bb, z, j0, j1)
+            t0 = 0.0
+            for q in range(nb):
+                t0 += ab[q] * max(z[q], 0.0)
+            acc[i] += t0
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _dense_sums(xs, X, r, WT, b, PW, P1, z, j0, j1):
+    """``PW[k, q] = sum_i r_i x_ik 1[z_ij > 0]``, ``P1[q] = sum_i r_i 1[z_ij > 0]``, j = j0+q."""
+    n, d, nb = r.size, WT.shape[0], j1 - j0
+    bb = b[j0:j1]
+    for q in range(nb):
+        P1[q] = 0.0
+    for k in range(d):
+        pk = PW[k]
+        for q in range(nb):
+            pk[q] = 0.0
+    if d == 1:
+        wb, p0 = WT[0, j0:j1], PW[0]
+        for i in range(0, n - 1, 2):
+            r0, r1, x0, x1 = r[i], r[i + 1], xs[i], xs[i + 1]
+            rx0, rx1 = r0 * x0, r1 * x1
+            for q in range(nb):
+                on0 = wb[q] * x0 + bb[q] > 0.0
+                on1 = wb[q] * x1 + bb[q] > 0.0
+                p0[q] += (rx0 if on0 else 0.0) + (rx1 if on1 else 0.0)
+                P1[q] += (r0 if on0 else 0.0) + (r1 if on1 else 0.0)
+        if n % 2:
+            r0, x0 = r[n - 1], xs[n - 1]
+            rx0 = r0 * x0
+            for q in range(nb):
+                on0 = wb[q] * x0 + bb[q] > 0.0
+                p0[q] += rx0 if on0 else 0.0
+                P1[q] += r0 if on0 else 0.0
+    else:
+        for i in range(n):
+            _preactivation(X, i, WT, bb, z, j0, j1)
+            ri = r[i]
+            for q in range(nb):
+                P1[q] += ri if z[q] > 0.0 else 0.0
+            for k in range(d):
+                rx, pk = ri * X[i, k], PW[k]
+                for q in range(nb):
+                    pk[q] += rx if z[q] > 0.0 else 0.0
+
+
+# -------------------------------------------------------------- sorted backend
+@njit(cache=True, fastmath=_FASTMATH)
+def _sorted_forward(xe, a, w, b, kk, bins_a, bins_b, j0, j1):
+    """Boundary codes of neurons ``j0..j1-1`` at their current weights, and their bins.
+
+    Code ``k`` (``w >= 0``: active on the points ``k..n-1``) or ``n + 1 + k`` (``w < 0``:
+    active on ``0..k-1``). A code is walked from the stored one, or found by bisection when
+    the stored one is ``_UNKNOWN``. Unsigned indices spare numba's negative-index checks.
     """
-    a, w1, W, b, c = P[1], P[2], P[3], P[4], P[5][0]
-    n, m, d = y.size, a.size, X.shape[1]
-    loss = 0.0
-    for i in range(n):
-        acc = 0.0
-        if d == 1:
-            xi = x1[i]
-            for j in range(m):
-                z = w1[j] * xi + b[j]
-                acc += a[j] * max(z, 0.0)
+    n = np.uint64(xe.size - 2)
+    n1, zero, one = n + np.uint64(1), np.uint64(0), np.uint64(1)
+    for j in range(j0, j1):
+        wj, bj, code = w[j], b[j], kk[j]
+        flip = wj < 0.0
+        if code == _UNKNOWN:                # first point k with (w x_k + b > 0) != flip
+            k, hi = zero, n
+            while k < hi:
+                mid = (k + hi) // np.uint64(2)
+                if (wj * xe[mid + one] + bj > 0.0) != flip:
+                    hi = mid
+                else:
+                    k = mid + one
         else:
-            for j in range(m):
-                z = b[j]
-                for k in range(d):
-                    z += W[j, k] * X[i, k]
-                acc += a[j] * max(z, 0.0)
-        res = s * acc + c - y[i]
+            k = code - n1 if code >= n1 else code
+            # xe[k] is point k - 1 and xe[k + 1] is point k; the +-inf sentinels end the walks
+            while ((wj * xe[k] + bj > 0.0) != flip) and k > zero:
+                k -= one
+            while ((wj * xe[k + one] + bj > 0.0) == flip) and k < n:
+                k += one
+        code = k + n1 if flip else k
+        kk[j] = code
+        bins_a[code] += a[j] * wj
+        bins_b[code] += a[j] * bj
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _residual(xs, ys, acc, r, use_sorted, T0, T1, bins_a, bins_b, s, c):
+    """Finish the forward pass: residuals ``r``; returns ``(loss, sum r)``.
+
+    Resets the accumulators, and for the sorted backend builds the suffix (codes ``k``) and
+    prefix (codes ``n + 1 + k``) sums ``T0`` of ``r x`` and ``T1`` of ``r``.
+    """
+    n = ys.size
+    n1 = n + 1
+    if use_sorted:
+        da, db = 0.0, 0.0                   # w < 0 neurons active at point i: codes > n1 + i
+        for i in range(n - 1, -1, -1):
+            da += bins_a[n1 + i + 1]
+            db += bins_b[n1 + i + 1]
+            acc[i] = xs[i] * da + db
+        ua, ub = 0.0, 0.0                   # w >= 0 neurons active at point i: codes <= i
+        for i in range(n):
+            ua += bins_a[i]
+            ub += bins_b[i]
+            acc[i] += xs[i] * ua + ub
+        for q in range(bins_a.size):
+            bins_a[q] = 0.0
+        for q in range(bins_b.size):
+            bins_b[q] = 0.0
+    loss, rsum = 0.0, 0.0
+    for i in range(n):
+        res = s * acc[i] + c - ys[i]
         loss += res * res
         r[i] = res / n
-    loss *= 0.5 / n
-    if not want_grad:
-        return loss
-    ga, gw1, gW, gb = G[1], G[2], G[3], G[4]
-    gW[:] = 0.0
-    gb[:] = 0.0
-    rsum = 0.0
-    for i in range(n):
-        ri = r[i]
-        rsum += ri
-        if d == 1:
-            xi = x1[i]
-            rx = ri * xi
-            for j in range(m):
-                active = w1[j] * xi + b[j] > 0.0
-                gw1[j] += rx if active else 0.0
-                gb[j] += ri if active else 0.0
+        rsum += r[i]
+        acc[i] = 0.0
+    if use_sorted:                          # both tables in one loop, sums in registers
+        u0, u1, p0, p1 = 0.0, 0.0, 0.0, 0.0
+        T0[n], T1[n], T0[n1], T1[n1] = 0.0, 0.0, 0.0, 0.0
+        for i in range(n):
+            k = n - 1 - i
+            u0 += r[k] * xs[k]
+            u1 += r[k]
+            T0[k], T1[k] = u0, u1
+            p0 += r[i] * xs[i]
+            p1 += r[i]
+            T0[n1 + i + 1], T1[n1 + i + 1] = p0, p1
+    return 0.5 * loss / n, rsum
+
+
+# ---------------------------------------------------------------------- sweeps
+@njit(cache=True, fastmath=_FASTMATH)
+def _block_grad(ga, PW, P1, a, WT, b, j0, j1, s, has_bias):
+    """Turn the sums of neurons ``j0..j1-1`` into their gradient: ``dL/da`` into ``ga``,
+    ``dL/dW`` and ``dL/db`` in place of ``PW`` and ``P1`` (``dL/db = 0`` without biases)."""
+    d, nb = WT.shape[0], j1 - j0
+    ab, bb = a[j0:j1], b[j0:j1]
+    for q in range(nb):
+        ga[q] = bb[q] * P1[q]
+    for k in range(d):
+        wk, pk = WT[k, j0:j1], PW[k]
+        for q in range(nb):
+            ga[q] += wk[q] * pk[q]
+    sb = s if has_bias else 0.0
+    for q in range(nb):
+        ga[q] *= s
+        P1[q] *= sb * ab[q]
+    for k in range(d):
+        pk = PW[k]
+        for q in range(nb):
+            pk[q] *= s * ab[q]
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _descend1(a, w, b, ga, p0, P1, na, nw, nb, s, sb, h, wd, gscale, ns):
+    """One descent step of a block of one-input neurons (all arguments are the block's).
+
+    ``th <- th - h (gscale dL/dth + wd th) + ns noise`` from the sums ``p0``, ``P1``; few
+    arrays per loop, so that every loop vectorises (``sb = 0``: no hidden biases).
+    """
+    for q in range(a.size):
+        ga[q] = s * (w[q] * p0[q] + b[q] * P1[q])
+    hs, hb, hd = h * gscale * s, h * gscale * sb, h * wd
+    if ns == 0.0:
+        for q in range(a.size):
+            w[q] -= hs * a[q] * p0[q] + hd * w[q]
+        for q in range(a.size):
+            b[q] -= hb * a[q] * P1[q] + hd * b[q]
+        for q in range(a.size):
+            a[q] -= h * gscale * ga[q] + hd * a[q]
+    else:
+        nsb = ns if sb != 0.0 else 0.0
+        for q in range(a.size):
+            w[q] += ns * nw[q] - (hs * a[q] * p0[q] + hd * w[q])
+        for q in range(a.size):
+            b[q] += nsb * nb[q] - (hb * a[q] * P1[q] + hd * b[q])
+        for q in range(a.size):
+            a[q] += ns * na[q] - (h * gscale * ga[q] + hd * a[q])
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _update(th, e, vsum, g, noise, h, gscale, wd, ns, alpha, beta, stage, stages):
+    """Update one component (``a``, a row of ``WT`` or ``b``) of a block.
+
+    One stage: ``th <- th - h (gscale g + wd th) + ns noise`` (gradient descent, Langevin,
+    Euler; ``noise`` is read only if ``ns != 0``). Several stages (Heun, RK4; velocity
+    ``v = -g``): ``vsum`` accumulates ``beta_s v_s`` and the next evaluation point is
+    ``e = th + alpha h v``, or, at the last stage, ``th <- th + h vsum`` and ``e = th``.
+    """
+    if stages == 1 and ns == 0.0:
+        for q in range(th.size):
+            th[q] -= h * (gscale * g[q] + wd * th[q])
+    elif stages == 1:
+        for q in range(th.size):
+            th[q] += ns * noise[q] - h * (gscale * g[q] + wd * th[q])
+    elif stage == 0:
+        for q in range(th.size):
+            vsum[q] = -beta * g[q]
+            e[q] = th[q] - alpha * h * g[q]
+    elif stage < stages - 1:
+        for q in range(th.size):
+            vsum[q] -= beta * g[q]
+            e[q] = th[q] - alpha * h * g[q]
+    else:
+        for q in range(th.size):
+            th[q] += h * (vsum[q] - beta * g[q])
+            e[q] = th[q]
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gscale, noise, ns,
+            tableau, steps):
+    """Run ``steps`` steps in place; returns the loss at the end.
+
+    ``data = (xs, X, ys, xe, use_sorted)``, ``work`` the scratch arrays of :func:`_prepare`,
+    ``theta = (a, WT, b, c)`` the parameters, ``point = (a, WT, b)`` the evaluation point
+    (the parameters themselves for one-stage schemes) and ``vsum`` the velocity sums.
+    Step ``t`` of a one-stage scheme adds ``ns`` times row ``t % len(noise)`` of ``noise``
+    (laid out like ``theta`` without ``c``); ``c`` moves only if ``train_c`` (no decay).
+    """
+    xs, X, ys, xe, use_sorted = data
+    acc, r, z, ga, PW, P1, kk, T0, T1, bins_a, bins_b = work
+    a, WT, b, c = theta
+    ea, eW, eb = point
+    sa, sW, sb = vsum
+    alphas, betas, stages = tableau
+    m, d = a.size, WT.shape[0]
+    wb0 = m + m * d                         # offset of b in a noise row
+    for j0 in range(0, m, _BLOCK):          # forward pass at the start
+        j1 = min(m, j0 + _BLOCK)
+        if use_sorted:
+            _sorted_forward(xe, ea, eW[0], eb, kk, bins_a, bins_b, j0, j1)
         else:
-            for j in range(m):
-                z = b[j]
-                for k in range(d):
-                    z += W[j, k] * X[i, k]
-                if z > 0.0:
+            _dense_forward(xs, X, ea, eW, eb, acc, z, j0, j1)
+    loss, rsum = _residual(xs, ys, acc, r, use_sorted, T0, T1, bins_a, bins_b, s, c[0])
+    vc = 0.0
+    for t in range(steps):
+        row = noise[t % noise.shape[0]]
+        for st in range(stages):
+            alpha, beta = alphas[st], betas[st]
+            for j0 in range(0, m, _BLOCK):
+                j1 = min(m, j0 + _BLOCK)
+                if use_sorted:              # the sums of the block, then its update
+                    for q in range(j1 - j0):
+                        code = kk[j0 + q]
+                        PW[0, q], P1[q] = T0[code], T1[code]
+                else:
+                    _dense_sums(xs, X, r, eW, eb, PW, P1, z, j0, j1)
+                if d == 1 and stages == 1:
+                    _descend1(a[j0:j1], WT[0, j0:j1], b[j0:j1], ga, PW[0], P1, row[j0:j1],
+                              row[m + j0:m + j1], row[wb0 + j0:wb0 + j1], s,
+                              s if has_bias else 0.0, h, wd, gscale, ns)
+                else:
+                    _block_grad(ga, PW, P1, ea, eW, eb, j0, j1, s, has_bias)
+                    _update(a[j0:j1], ea[j0:j1], sa[j0:j1], ga, row[j0:j1:1], h, gscale, wd,
+                            ns, alpha, beta, st, stages)
                     for k in range(d):
-                        gW[j, k] += ri * X[i, k]
-                    gb[j] += ri
-    for j in range(m):
-        dot = b[j] * gb[j]
-        for k in range(d):
-            dot += W[j, k] * gW[j, k]
-        ga[j] = s * dot
-        sa = s * a[j]
-        for k in range(d):
-            gW[j, k] *= sa
-        gb[j] = sa * gb[j] if has_bias else 0.0
-    G[5][0] = rsum
+                        _update(WT[k, j0:j1], eW[k, j0:j1], sW[k, j0:j1], PW[k],
+                                row[m + j0 * d + k:m + j1 * d:d], h, gscale, wd, ns, alpha,
+                                beta, st, stages)
+                    if has_bias:
+                        _update(b[j0:j1], eb[j0:j1], sb[j0:j1], P1, row[wb0 + j0:wb0 + j1:1],
+                                h, gscale, wd, ns, alpha, beta, st, stages)
+                if use_sorted:
+                    _sorted_forward(xe, ea, eW[0], eb, kk, bins_a, bins_b, j0, j1)
+                else:
+                    _dense_forward(xs, X, ea, eW, eb, acc, z, j0, j1)
+            if train_c:                     # dc/dt = -sum r, by the same scheme
+                vc = -beta * rsum if st == 0 else vc - beta * rsum
+                ec = c[0] - alpha * h * rsum
+                if st == stages - 1:
+                    c[0] += h * vc
+                    ec = c[0]
+            else:
+                ec = c[0]
+            loss, rsum = _residual(xs, ys, acc, r, use_sorted, T0, T1, bins_a, bins_b, s, ec)
     return loss
 
 
 @njit(cache=True, fastmath=_FASTMATH)
+def _gradient(data, work, theta, s, has_bias, ga_out, gW_out, gb_out):
+    """Loss at ``theta`` (dense backend); fills ``ga_out`` (m,), ``gW_out`` (m, d) and
+    ``gb_out`` (m,) with the gradient unless they are empty; returns ``(loss, dL/dc)``."""
+    xs, X, ys, xe, use_sorted = data
+    acc, r, z, ga, PW, P1, kk, T0, T1, bins_a, bins_b = work
+    a, WT, b, c = theta
+    m = a.size
+    for j0 in range(0, m, _BLOCK):
+        _dense_forward(xs, X, a, WT, b, acc, z, j0, min(m, j0 + _BLOCK))
+    loss, rsum = _residual(xs, ys, acc, r, use_sorted, T0, T1, bins_a, bins_b, s, c[0])
+    if ga_out.size == m:
+        for j0 in range(0, m, _BLOCK):
+            j1 = min(m, j0 + _BLOCK)
+            _dense_sums(xs, X, r, WT, b, PW, P1, z, j0, j1)
+            _block_grad(ga, PW, P1, a, WT, b, j0, j1, s, has_bias)
+            for q in range(j1 - j0):
+                ga_out[j0 + q], gb_out[j0 + q] = ga[q], P1[q]
+                for k in range(WT.shape[0]):
+                    gW_out[j0 + q, k] = PW[k, q]
+    return loss, rsum
+
+
+# -------------------------------------------------------------- entry points
+def _prepare(x1, X, y, P, keep=None):
+    """Data, scratch and ``(d, m)`` input weights of one call (see :func:`_engine`).
+
+    ``keep``: a float64 scratch vector of at least ``m`` entries that persists between the
+    calls of one run (``None``: dense backend only). The sorted backend stores its boundary
+    codes there (as ``code + 1`` in the bits of the entries) and starts the next call from
+    them. Any content is safe: out-of-range codes are searched afresh, stale ones walked.
+    """
+    n, m, d = y.size, P[1].size, P[3].shape[1]
+    use_sorted = keep is not None and d == 1 and n >= _SORTED_MIN_N
+    xs, ys = x1, y
+    kk = np.zeros(0, np.uint64)
+    if use_sorted:
+        order = np.argsort(x1, kind="stable")
+        xs, ys = x1[order], y[order]
+        kk = keep[:m].view(np.uint64) - np.uint64(1)
+        kk[kk > np.uint64(2 * n + 1)] = _UNKNOWN
+    xe = np.concatenate(([-np.inf], xs, [np.inf]))
+    WT = P[2].reshape(1, m) if d == 1 else np.ascontiguousarray(P[3].T)
+    size = 2 * (n + 1) * use_sorted
+    work = (np.zeros(n), np.empty(n), np.empty(_BLOCK), np.empty(_BLOCK), np.empty((d, _BLOCK)),
+            np.empty(_BLOCK), kk, np.zeros(size), np.zeros(size), np.zeros(size),
+            np.zeros(size))
+    return (xs, X, ys, xe, use_sorted), work, WT
+
+
+def _finish(P, WT, work, keep):
+    """Write back the working copy ``WT`` of the input weights (a copy only when d > 1) and
+    keep the boundary codes of the sorted backend for the next call."""
+    if P[3].shape[1] > 1:
+        P[3][:] = WT.T
+    kk = work[6]
+    if kk.size:
+        keep[:kk.size].view(np.uint64)[:] = kk + np.uint64(1)
+
+
+def step_cost(n: int, m: int, d: int) -> int:
+    """Cost of one step in units of a (point, neuron) pair of the dense backend: how
+    :mod:`relubook.dynamics` sizes its chunks of steps."""
+    if d == 1 and n >= _SORTED_MIN_N:
+        return 16 * m + 4 * n             # about 6 ns per neuron against 0.4 ns per pair
+    return n * m * d
+
+
+def loss_and_grad(x1, X, y, P, G, s, has_bias, r, want_grad):
+    """Loss ``(1/2n) sum (f - y)^2`` at ``P``; fills the views ``G`` with the gradient.
+
+    ``x1``: (n,) inputs when ``d == 1``; ``X``: (n, d) inputs; ``y``: (n,) targets;
+    ``r``: (n,) array that receives ``(f - y) / n``. Without hidden biases the ``b``
+    gradient is zero.
+    """
+    data, work, WT = _prepare(x1, X, y, P)
+    empty = np.empty(0)
+    outs = (G[1], G[3], G[4]) if want_grad else (empty, np.empty((0, 0)), empty)
+    loss, rsum = _gradient(data, work, (P[1], WT, P[4], P[5]), float(s), bool(has_bias), *outs)
+    r[:] = work[1]
+    if want_grad:
+        G[5][0] = rsum
+    return loss
+
+
 def gd_run(x1, X, y, P, G, s, has_bias, train_c, lr, wd, steps, r):
     """``steps`` gradient-descent updates in place; returns the final loss.
 
     ``theta <- theta - lr * (grad + wd * theta)`` on ``(a, w, b)``; ``c`` moves by
-    ``-lr * dL/dc`` only if ``train_c``.
+    ``-lr * dL/dc`` only if ``train_c``. ``G``: scratch that persists between the calls of
+    a run (see :func:`_prepare`); ``r`` is not used.
     """
-    theta, g = P[0], G[0]
-    last = theta.size - 1
-    for _ in range(steps):
-        loss_and_grad(x1, X, y, P, G, s, has_bias, r, True)
-        for p in range(last):
-            theta[p] -= lr * (g[p] + wd * theta[p])
-        if train_c:
-            theta[last] -= lr * g[last]
-    return loss_and_grad(x1, X, y, P, G, s, has_bias, r, False)
+    if steps == 0:
+        return loss_and_grad(x1, X, y, P, G, s, has_bias, r, False)
+    data, work, WT = _prepare(x1, X, y, P, keep=G[0])
+    theta = (P[1], WT, P[4], P[5])
+    loss = _engine(data, work, theta, theta[:3], theta[:3], float(s), bool(has_bias),
+                   bool(train_c), float(lr), float(wd), 1.0, _NO_NOISE, 0.0, _TABLEAUS[EULER],
+                   int(steps))
+    _finish(P, WT, work, G[0])
+    return loss
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def _velocity(x1, X, y, P, K, s, has_bias, train_c, r):
-    """``K = -grad L(P)``, the gradient-flow vector field (``dc/dt = 0`` unless ``train_c``)."""
-    loss_and_grad(x1, X, y, P, K, s, has_bias, r, True)
-    k = K[0]
-    for p in range(k.size):
-        k[p] = -k[p]
-    if not train_c:
-        k[k.size - 1] = 0.0
-
-
-@njit(cache=True, fastmath=_FASTMATH)
-def flow_run(x1, X, y, P, T, K1, K2, K3, K4, s, has_bias, train_c, h, method, steps, r):
-    """``steps`` fixed steps of size ``h`` of the gradient flow (Heun, RK4 or Euler).
-
-    ``T`` and ``K1``..``K4`` are view tuples of scratch vectors (stage state and slopes).
-    """
-    theta, tmp = P[0], T[0]
-    k1, k2, k3, k4 = K1[0], K2[0], K3[0], K4[0]
-    n_par = theta.size
-    for _ in range(steps):
-        _velocity(x1, X, y, P, K1, s, has_bias, train_c, r)
-        if method == EULER:
-            for p in range(n_par):
-                theta[p] += h * k1[p]
-        elif method == HEUN:
-            for p in range(n_par):
-                tmp[p] = theta[p] + h * k1[p]
-            _velocity(x1, X, y, T, K2, s, has_bias, train_c, r)
-            for p in range(n_par):
-                theta[p] += 0.5 * h * (k1[p] + k2[p])
-        else:
-            for p in range(n_par):
-                tmp[p] = theta[p] + 0.5 * h * k1[p]
-            _velocity(x1, X, y, T, K2, s, has_bias, train_c, r)
-            for p in range(n_par):
-                tmp[p] = theta[p] + 0.5 * h * k2[p]
-            _velocity(x1, X, y, T, K3, s, has_bias, train_c, r)
-            for p in range(n_par):
-                tmp[p] = theta[p] + h * k3[p]
-            _velocity(x1, X, y, T, K4, s, has_bias, train_c, r)
-            for p in range(n_par):
-                theta[p] += h / 6.0 * (k1[p] + 2.0 * k2[p] + 2.0 * k3[p] + k4[p])
-    return loss_and_grad(x1, X, y, P, K1, s, has_bias, r, False)
-
-
-@njit(cache=True, fastmath=_FASTMATH)
 def langevin_run(x1, X, y, P, G, s, has_bias, lr, wd, noise_scale, noise, r):
     """Noisy gradient descent on the mean-field time scale, one step per row of ``noise``.
 
     With ``m`` neurons: ``theta <- theta - lr * (m * grad + wd * theta) + noise_scale *
     noise[t]`` on ``(a, w, b)`` (``b`` only with hidden biases); ``c`` is fixed.
-    ``noise`` has shape (steps, P - 1).
+    ``noise`` has shape (steps, P - 1). ``G``: scratch kept between calls, as in
+    :func:`gd_run`; ``r`` is not used.
     """
-    theta, g = P[0], G[0]
-    m = P[1].size
-    start_b = theta.size - 1 - m
-    for t in range(noise.shape[0]):
-        loss_and_grad(x1, X, y, P, G, s, has_bias, r, True)
-        for p in range(theta.size - 1):
-            step = noise_scale * noise[t, p] - lr * (m * g[p] + wd * theta[p])
-            theta[p] += step if (has_bias or p < start_b) else 0.0
-    return loss_and_grad(x1, X, y, P, G, s, has_bias, r, False)
+    if noise.shape[0] == 0:
+        return loss_and_grad(x1, X, y, P, G, s, has_bias, r, False)
+    data, work, WT = _prepare(x1, X, y, P, keep=G[0])
+    theta = (P[1], WT, P[4], P[5])
+    loss = _engine(data, work, theta, theta[:3], theta[:3], float(s), bool(has_bias), False,
+                   float(lr), float(wd), float(P[1].size), np.ascontiguousarray(noise),
+                   float(noise_scale), _TABLEAUS[EULER], noise.shape[0])
+    _finish(P, WT, work, G[0])
+    return loss
+
+
+def flow_run(x1, X, y, P, T, K1, K2, K3, K4, s, has_bias, train_c, h, method, steps, r):
+    """``steps`` fixed steps of size ``h`` of the gradient flow (Heun, RK4 or Euler).
+
+    Each stage is one fused sweep: the velocity at the stage point, the next stage point
+    (at the last stage, the new parameters) and the forward pass there. ``T``: scratch kept
+    between calls, as ``G`` in :func:`gd_run`; ``K1``..``K4`` and ``r`` are not used.
+    """
+    if steps == 0:
+        return loss_and_grad(x1, X, y, P, K1, s, has_bias, r, False)
+    data, work, WT = _prepare(x1, X, y, P, keep=T[0])
+    theta = (P[1], WT, P[4], P[5])
+    tableau = _TABLEAUS[method]
+    if tableau[2] == 1:
+        point = vsum = theta[:3]
+    else:
+        point = (P[1].copy(), WT.copy(), P[4].copy())
+        vsum = (np.empty_like(P[1]), np.empty_like(WT), np.empty_like(P[4]))
+    loss = _engine(data, work, theta, point, vsum, float(s), bool(has_bias), bool(train_c),
+                   float(h), 0.0, 1.0, _NO_NOISE, 0.0, tableau, int(steps))
+    _finish(P, WT, work, T[0])
+    return loss

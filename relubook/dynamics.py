@@ -97,7 +97,7 @@ class _State:
                                self.template.has_bias, self.r, False)
 
     def chunk(self) -> int:
-        return max(1, _WORK_PER_CHUNK // (self.X.shape[0] * self.m * self.d))
+        return max(1, _WORK_PER_CHUNK // K.step_cost(self.X.shape[0], self.m, self.d))
 
 
 def _record_steps(record, total: int, dt: float) -> np.ndarray:
