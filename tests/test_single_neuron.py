@@ -315,15 +315,22 @@ def test_warm_up_runs():
 
 # -------------------------------------------------------------------- widget
 def test_every_control_value_draws_a_figure_quickly():
+    """Each control over its whole range (step by step), the others at their initial values."""
     w = wid.explorer()
     controls = {c.description: c for c in w.children[:-1]}
     assert set(controls) == {"data seed", "angle (deg)", "log10 |w0|/|v|"}
     seed, angle, norm = (controls[k] for k in ("data seed", "angle (deg)", "log10 |w0|/|v|"))
-    for s, a, r in itertools.product((seed.min, seed.max), (angle.min, 0.0, angle.max),
-                                     (norm.min, norm.max)):
+
+    def values(slider):
+        return np.arange(slider.min, slider.max + slider.step / 2, slider.step)
+
+    settings = ([(s, angle.value, norm.value) for s in values(seed)]
+                + [(seed.value, a, norm.value) for a in values(angle)]
+                + [(seed.value, angle.value, r) for r in values(norm)])
+    for s, a, r in settings:
         start = time.perf_counter()
-        fig = wid.draw_phase_portrait(s, a, 10.0 ** r)
-        assert time.perf_counter() - start < 3.0
+        fig = wid.draw_phase_portrait(int(s), float(a), 10.0 ** r)
+        assert time.perf_counter() - start < 2.0, (s, a, r)
         assert len(fig.axes) == 2 and fig.axes[0].lines
         matplotlib.pyplot.close(fig)
 
@@ -391,3 +398,14 @@ def test_check_collapse():
         ex.check_collapse([1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match="seed"):
         ex.check_collapse([1.0, 2.0], seed=1.5)
+
+
+def test_checkers_accept_equivalent_forms_of_the_answer():
+    """A float32, a 0-d array or a rounded value of the rate; a list, tuple or array limit."""
+    rate = float(sn.norm_derivative(ex.NORM_W, ex.NORM_X, ex.NORM_Y))
+    for answer in (np.float32(rate), np.array(rate), round(rate, 9)):
+        assert ex.check_norm_rate(answer), answer
+    limit = sn.projection_limit(ex.PROJ_W0, ex.PROJ_X, ex.PROJ_Y, np.array([True, True, False]))
+    for answer in (limit, list(limit), tuple(np.round(limit, 9))):
+        assert ex.check_projection_limit(answer), answer
+

@@ -98,6 +98,8 @@ def check_saddles(slope_first, slope_second, plateau) -> Feedback:
 def check_min_width(width) -> Feedback:
     """Check the smallest width ``m`` for which every point of ``EXERCISE_Y`` (two positive,
     one negative label) is covered at initialisation with probability at least 0.99."""
+    if isinstance(width, (float, np.floating)) and float(width).is_integer():
+        width = int(width)                # e.g. the result of np.ceil: an equivalent answer
     m = as_int(width, "width", minimum=1)
     n_plus, n_minus = int(np.sum(EXERCISE_Y > 0)), int(np.sum(EXERCISE_Y < 0))
     prob = orth.coverage_probability(n_plus, n_minus, m)
