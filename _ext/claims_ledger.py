@@ -191,15 +191,21 @@ def scan_chapter(path) -> tuple[list[Claim], list[Check]]:
     return claims, checks
 
 
+def scan_files(chapters_dir, scan_one) -> tuple[list, list]:
+    """Concatenate the two lists ``scan_one(path)`` returns for every ``*.md`` file in
+    ``chapters_dir`` (sorted by name)."""
+    first: list = []
+    second: list = []
+    for path in sorted(Path(chapters_dir).glob("*.md")):
+        a, b = scan_one(path)
+        first += a
+        second += b
+    return first, second
+
+
 def scan_book(chapters_dir) -> tuple[list[Claim], list[Check]]:
     """The claims and check cells of every ``*.md`` file in ``chapters_dir`` (sorted by name)."""
-    claims: list[Claim] = []
-    checks: list[Check] = []
-    for path in sorted(Path(chapters_dir).glob("*.md")):
-        c, k = scan_chapter(path)
-        claims += c
-        checks += k
-    return claims, checks
+    return scan_files(chapters_dir, scan_chapter)
 
 
 def validate(claims: list[Claim], checks: list[Check]) -> list[Problem]:

@@ -165,13 +165,7 @@ def scan_chapter(path) -> tuple[list[Exercise], list[Solution]]:
 
 def scan_book(chapters_dir) -> tuple[list[Exercise], list[Solution]]:
     """The exercises and solutions of every ``*.md`` file in ``chapters_dir`` (by name)."""
-    exercises: list[Exercise] = []
-    solutions: list[Solution] = []
-    for path in sorted(Path(chapters_dir).glob("*.md")):
-        e, s = scan_chapter(path)
-        exercises += e
-        solutions += s
-    return exercises, solutions
+    return _cl.scan_files(chapters_dir, scan_chapter)
 
 
 def validate(exercises: list[Exercise], solutions: list[Solution]) -> list[Problem]:
