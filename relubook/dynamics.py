@@ -21,7 +21,8 @@ from . import _kernels as K
 from ._validate import as_array, as_float, as_int, as_rng
 from .model import ShallowNet
 
-__all__ = ["Trajectory", "gradient_descent", "gradient_flow", "langevin", "warm_up"]
+__all__ = ["Trajectory", "gradient_descent", "gradient_flow", "langevin", "auto_backend",
+           "warm_up"]
 
 _WORK_PER_CHUNK = 4_000_000   # (point, neuron) pairs per kernel call: a few milliseconds
 _NOISE_PER_CHUNK = 1 << 20    # Gaussian draws held in memory at once by langevin
@@ -58,11 +59,75 @@ class Trajectory:
         return len(self.nets)
 
 
+# -------------------------------------------------------------------- backends
+BACKENDS = ("auto", "dense", "sorted", "orthogonal")
+DTYPES = ("float64", "float32")
+NOISES = ("float64", "float32")
+
+
+def _choice(value, name: str, options: tuple) -> str:
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {list(options)}, got {value!r}")
+    return value
+
+
+def auto_backend(net: ShallowNet, x, *, dtype: str = "float64") -> str:
+    """The backend that ``backend="auto"`` picks for ``net`` on the inputs ``x``.
+
+    ``"sorted"`` for one input and at least 32 points in float64 (its cost per step is
+    ``O(n + m)``; below 32 points the dense kernel is faster, measured); ``"orthogonal"``
+    for several inputs that are non-zero and pairwise orthogonal up to rounding (cosines at
+    most ``1e-12``), where a step is elementwise in the pre-activations ``U = W X^T + b``;
+    ``"dense"`` otherwise. :func:`langevin` never picks ``"orthogonal"``.
+
+    Parameters
+    ----------
+    net : ShallowNet
+    x : array_like, shape (n,) or (n, d)
+    dtype : {"float64", "float32"}
+
+    Returns
+    -------
+    str
+    """
+    if not isinstance(net, ShallowNet):
+        raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
+    X = net.check_inputs(x).reshape(-1, net.dim)
+    dtype = _choice(dtype, "dtype", DTYPES)
+    if net.dim == 1:
+        return "sorted" if X.shape[0] >= K._SORTED_MIN_N and dtype == "float64" else "dense"
+    return "orthogonal" if K.is_orthogonal(X) else "dense"
+
+
+def _resolve(backend, net: ShallowNet, x, dtype: str, noisy: bool = False) -> str:
+    """The backend of a run, after checking that the requested one applies."""
+    backend = _choice(backend, "backend", BACKENDS)
+    dtype = _choice(dtype, "dtype", DTYPES)
+    if backend == "auto":
+        chosen = auto_backend(net, x, dtype=dtype)
+        return "dense" if noisy and chosen == "orthogonal" else chosen
+    if backend == "sorted" and (net.dim != 1 or dtype != "float64"):
+        raise ValueError(f"backend 'sorted' needs one input and float64, got d = {net.dim} "
+                         f"and dtype {dtype!r}")
+    if backend == "orthogonal":
+        if noisy:
+            raise ValueError("backend 'orthogonal' is not available for langevin")
+        if net.dim == 1 or not K.is_orthogonal(net.check_inputs(x)):
+            raise ValueError("backend 'orthogonal' needs several inputs (d > 1) that are "
+                             "non-zero and pairwise orthogonal (cosines at most 1e-12)")
+    return backend
+
+
 # --------------------------------------------------------------------- packing
 class _State:
-    """A network as the flat vector the kernels update, plus the data and scratch space."""
+    """A network as the flat vector the kernels update, plus the data and scratch space.
 
-    def __init__(self, net: ShallowNet, x, y, train_c: bool):
+    ``theta`` has the precision of the run; with the orthogonal backend the input weights
+    of ``theta`` are brought up to date from the basis only when a snapshot is taken.
+    """
+
+    def __init__(self, net: ShallowNet, x, y, train_c: bool, backend: str = "dense",
+                 dtype: str = "float64"):
         if not isinstance(net, ShallowNet):
             raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
         x = net.check_inputs(x)
@@ -72,10 +137,13 @@ class _State:
                              f"got {x.shape[0]} and {self.y.shape[0]}")
         self.X = np.ascontiguousarray(x.reshape(x.shape[0], -1))
         self.x1 = np.ascontiguousarray(self.X[:, 0])
-        self.template, self.train_c = net, bool(train_c)
+        self.template, self.train_c, self.backend = net, bool(train_c), backend
         self.m, self.d = net.width, net.dim
         b = np.zeros(self.m) if net.b is None else net.b
-        self.theta = np.concatenate([net.a, net.w.ravel(), b, [net.c]])
+        theta = np.concatenate([net.a, net.w.ravel(), b, [net.c]])
+        self.basis = (K.OrthogonalBasis(self.X, self.views(theta), dtype)
+                      if backend == "orthogonal" else None)
+        self.theta = theta.astype(dtype)
         self.P = self.views(self.theta)
         self.G = self.scratch()
         self.r = np.empty(x.shape[0])
@@ -86,18 +154,32 @@ class _State:
     def scratch(self) -> tuple:
         return self.views(np.zeros_like(self.theta))
 
+    def sync(self) -> None:
+        """Bring the input weights up to date (orthogonal backend)."""
+        if self.basis is not None:
+            self.P[3][:] = self.basis.weights(self.P[4])
+
     def net(self) -> ShallowNet:
+        self.sync()
         _, a, _, W, b, c = self.P
         t = self.template
         return ShallowNet(a=a, w=W.reshape(t.w.shape), b=b if t.has_bias else None,
                           c=c[0], scale=t.scale)
 
     def loss(self) -> float:
-        return K.loss_and_grad(self.x1, self.X, self.y, self.P, self.G, self.template.scale,
-                               self.template.has_bias, self.r, False)
+        """The loss of the current network, evaluated in float64."""
+        self.sync()
+        P = self.views(self.theta.astype(np.float64))
+        return K.loss_and_grad(self.x1, self.X, self.y, P, self.views(np.zeros_like(P[0])),
+                               self.template.scale, self.template.has_bias, self.r, False)
+
+    def finite(self) -> bool:
+        ok = bool(np.all(np.isfinite(self.theta)))
+        return ok and (self.basis is None or bool(np.all(np.isfinite(self.basis.U))))
 
     def chunk(self) -> int:
-        return max(1, _WORK_PER_CHUNK // K.step_cost(self.X.shape[0], self.m, self.d))
+        cost = K.step_cost(self.X.shape[0], self.m, self.d, self.backend)
+        return max(1, _WORK_PER_CHUNK // cost)
 
 
 def _record_steps(record, total: int, dt: float) -> np.ndarray:
@@ -130,7 +212,7 @@ def _run(state: _State, advance, total: int, dt: float, record, progress: bool,
                 value = advance(k)
                 done += k
                 bar.update(k)
-                if not (math.isfinite(value) and np.all(np.isfinite(state.theta))):
+                if not (math.isfinite(value) and state.finite()):
                     raise FloatingPointError(
                         f"{what} diverged before t = {done * dt:.4g} (step {done}); "
                         f"use a smaller step size")
@@ -143,7 +225,8 @@ def _run(state: _State, advance, total: int, dt: float, record, progress: bool,
 # ------------------------------------------------------------------ dynamics
 def gradient_descent(net: ShallowNet, x, y, lr: float, steps: int, *, record=100,
                      weight_decay: float = 0.0, train_c: bool = False,
-                     progress: bool = False) -> Trajectory:
+                     progress: bool = False, backend: str = "auto",
+                     dtype: str = "float64") -> Trajectory:
     r"""Full-batch gradient descent on ``L + (weight_decay / 2) ||theta||^2``.
 
     Each step is ``theta <- theta - lr * (grad L(theta) + weight_decay * theta)``
@@ -172,6 +255,12 @@ def gradient_descent(net: ShallowNet, x, y, lr: float, steps: int, *, record=100
         Whether the output bias ``c`` is trained.
     progress : bool
         Show a progress bar.
+    backend : {"auto", "dense", "sorted", "orthogonal"}
+        The compiled kernel: see :func:`auto_backend`, which says what ``"auto"`` picks.
+        All of them follow the same trajectory up to rounding.
+    dtype : {"float64", "float32"}
+        Precision of the run (float32: dense or orthogonal backend, about twice as fast
+        on the dense path). Snapshots and their losses are float64 either way.
 
     Returns
     -------
@@ -181,11 +270,14 @@ def gradient_descent(net: ShallowNet, x, y, lr: float, steps: int, *, record=100
     lr = as_float(lr, "lr", positive=True)
     steps = as_int(steps, "steps")
     wd = as_float(weight_decay, "weight_decay", nonnegative=True)
-    st = _State(net, x, y, train_c)
+    st = _State(net, x, y, train_c, _resolve(backend, net, x, dtype), dtype)
 
     def advance(k):
+        if st.basis is not None:
+            return st.basis.run(st.y, st.P, net.scale, net.has_bias, st.train_c, lr, wd,
+                                K.EULER, k)
         return K.gd_run(st.x1, st.X, st.y, st.P, st.G, net.scale, net.has_bias, st.train_c,
-                        lr, wd, k, st.r)
+                        lr, wd, k, st.backend == "sorted")
 
     return _run(st, advance, steps, lr, record, progress, "gradient descent")
 
@@ -196,7 +288,8 @@ _DEFAULT_DT = {"heun": 0.01, "rk4": 0.02, "euler": 0.001}
 
 def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = None,
                   method: str = "rk4", record=100, train_c: bool = False,
-                  progress: bool = False) -> Trajectory:
+                  progress: bool = False, backend: str = "auto",
+                  dtype: str = "float64") -> Trajectory:
     r"""The gradient flow :math:`\dot\theta = -\nabla L(\theta)` integrated to ``t_end``.
 
     A fixed-step scheme runs inside the compiled loop: classical Runge--Kutta (``"rk4"``),
@@ -231,6 +324,8 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
         Whether the output bias moves.
     progress : bool
         Show a progress bar.
+    backend, dtype : str
+        As in :func:`gradient_descent`.
 
     Returns
     -------
@@ -242,19 +337,22 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
     dt = _DEFAULT_DT[method] if dt is None else as_float(dt, "dt", positive=True)
     total = math.ceil(t_end / dt - 1e-9)
     h = t_end / total if total > 0 else dt
-    st = _State(net, x, y, train_c)
-    T, K1, K2, K3, K4 = (st.scratch() for _ in range(5))
+    st = _State(net, x, y, train_c, _resolve(backend, net, x, dtype), dtype)
     code = _METHODS[method]
 
     def advance(k):
-        return K.flow_run(st.x1, st.X, st.y, st.P, T, K1, K2, K3, K4, net.scale,
-                          net.has_bias, st.train_c, h, code, k, st.r)
+        if st.basis is not None:
+            return st.basis.run(st.y, st.P, net.scale, net.has_bias, st.train_c, h, 0.0,
+                                code, k)
+        return K.flow_run(st.x1, st.X, st.y, st.P, st.G, net.scale, net.has_bias,
+                          st.train_c, h, code, k, st.backend == "sorted")
 
     return _run(st, advance, total, h, record, progress, f"gradient flow ({method})")
 
 
 def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_decay: float,
-             *, seed, record=100, progress: bool = False) -> Trajectory:
+             *, seed, record=100, progress: bool = False, backend: str = "auto",
+             noise: str = "float64") -> Trajectory:
     r"""Noisy full-batch gradient descent on the mean-field time scale.
 
     For ``f = (1/m) sum_j a_j relu(w_j x + b_j)`` (``net.scale`` must be ``1/m``) each neuron
@@ -288,6 +386,13 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
         Snapshots, as in :func:`gradient_descent`.
     progress : bool
         Show a progress bar.
+    backend : {"auto", "dense", "sorted"}
+        As in :func:`gradient_descent` (the parameters are float64).
+    noise : {"float64", "float32"}
+        Source of ``xi``. ``"float64"``: ``seed``'s NumPy generator, drawn in blocks of
+        steps. ``"float32"`` (opt-in, needs torch): ``torch.randn`` in float32 from a torch
+        generator seeded by one draw of ``seed``'s generator, about twice as fast per
+        sample; as reproducible, but a different stream.
 
     Returns
     -------
@@ -306,27 +411,58 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
     if not math.isclose(net.scale * net.width, 1.0, rel_tol=1e-12):
         raise ValueError(f"langevin needs the mean-field scale 1/m = {1 / net.width:.6g}, "
                          f"got net.scale = {net.scale:.6g}")
+    noise = _choice(noise, "noise", NOISES)
     rng = as_rng(seed)
-    st = _State(net, x, y, train_c=False)
+    st = _State(net, x, y, False, _resolve(backend, net, x, "float64", noisy=True))
     noise_scale = math.sqrt(2.0 * lr / beta)
+    rows = _NOISE_PER_CHUNK // st.theta.size + 1
+    draw = _noise_source(noise, rng, (min(rows, max(steps, 1)), st.theta.size - 1),
+                         noise_scale > 0)
 
     def advance(k):
-        shape = (k, st.theta.size - 1)
-        noise = rng.standard_normal(shape) if noise_scale > 0 else np.zeros(shape)
         return K.langevin_run(st.x1, st.X, st.y, st.P, st.G, net.scale, net.has_bias, lr, wd,
-                              noise_scale, noise, st.r)
+                              noise_scale, draw(k), st.backend == "sorted")
 
-    return _run(st, advance, steps, lr, record, progress, "Langevin",
-                max_chunk=_NOISE_PER_CHUNK // st.theta.size + 1)
+    return _run(st, advance, steps, lr, record, progress, "Langevin", max_chunk=rows)
+
+
+def _noise_source(noise: str, rng: np.random.Generator, shape: tuple, random: bool):
+    """``draw(k)``: the next ``k`` rows of standard Gaussian noise, written into one buffer
+    of ``shape`` reused by every chunk (zeros when not ``random``)."""
+    buffer = np.zeros(shape, np.float32 if noise == "float32" else np.float64)
+    if not random:
+        return lambda k: buffer[:k]
+    if noise == "float64":
+        return lambda k: rng.standard_normal(out=buffer[:k])
+    try:
+        import torch
+    except ImportError:
+        raise ImportError("noise='float32' draws its noise with torch; install torch or use "
+                          "noise='float64'") from None
+    generator = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
+    tensor = torch.from_numpy(buffer)
+
+    def draw(k):
+        torch.randn(tensor[:k].shape, generator=generator, dtype=torch.float32,
+                    out=tensor[:k])
+        return buffer[:k]
+
+    return draw
 
 
 def warm_up() -> None:
-    """Compile (or load from the numba cache) every kernel, for one and several inputs."""
-    for w in (np.array([1.0, -1.0]), np.ones((2, 2))):
-        net = ShallowNet(a=[1.0, -0.5], w=w, b=[0.1, 0.2], scale=0.5)
-        x = np.array([0.5, -1.0]) if w.ndim == 1 else np.eye(2)
-        y = np.array([0.3, 0.1])
-        gradient_descent(net, x, y, lr=0.1, steps=2, record=2)
-        for method in _METHODS:
-            gradient_flow(net, x, y, t_end=0.1, method=method, record=2)
-        langevin(net, x, y, lr=0.1, steps=2, beta=100.0, weight_decay=0.1, seed=0, record=2)
+    """Compile (or load from the numba cache) every kernel: each backend in each precision,
+    for one and several inputs, and Langevin with both noise sources."""
+    y = np.array([0.3, 0.1])
+    one = ShallowNet(a=[1.0, -0.5], w=[1.0, -1.0], b=[0.1, 0.2], scale=0.5), np.array([0.5, -1.0])
+    two = ShallowNet(a=[1.0, -0.5], w=np.ones((2, 2)), b=[0.1, 0.2], scale=0.5), np.eye(2)
+    for (net, x), backend in ((one, "dense"), (two, "dense"), (two, "orthogonal")):
+        for dtype in DTYPES:
+            gradient_descent(net, x, y, lr=0.1, steps=2, record=2, backend=backend,
+                             dtype=dtype)
+            for method in _METHODS:
+                gradient_flow(net, x, y, t_end=0.1, method=method, record=2, backend=backend,
+                              dtype=dtype)
+    for noise in NOISES:
+        langevin(*one, y, lr=0.1, steps=2, beta=100.0, weight_decay=0.1, seed=0, record=2,
+                 noise=noise)
