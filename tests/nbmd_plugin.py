@@ -51,3 +51,30 @@ def pytest_collect_file(file_path, parent):
     opt = parent.config.option
     if (opt.nbval or opt.nbval_lax) and file_path.suffix == ".md" and _is_notebook(file_path):
         return MdNbFile.from_parent(parent, path=file_path)
+
+
+CHAPTER_BUDGET_S = 60.0   # DESIGN.md: each chapter under 60 s in `make test`
+
+
+def chapter_times(reports) -> dict:
+    """Seconds spent per notebook file: the sum over its cells of setup (the first cell's
+    includes starting the kernel), call and teardown, from pytest's test reports."""
+    times = defaultdict(float)
+    for report in reports:
+        path, sep, cell = report.nodeid.partition("::")
+        if sep and cell.startswith("Cell ") and path.endswith(".md"):
+            times[path] += report.duration
+    return dict(times)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After the run, the chapters from slowest to fastest, against their budget."""
+    reports = [r for rs in terminalreporter.stats.values() for r in rs
+               if hasattr(r, "nodeid") and hasattr(r, "duration")]
+    times = chapter_times(reports)
+    if not times:
+        return
+    terminalreporter.section("chapter execution times (nbval, slowest first)")
+    for path, seconds in sorted(times.items(), key=lambda kv: -kv[1]):
+        over = "  OVER THE 60 s BUDGET" if seconds > CHAPTER_BUDGET_S else ""
+        terminalreporter.write_line(f"{seconds:7.1f} s  {path}{over}")
