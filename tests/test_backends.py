@@ -89,6 +89,8 @@ def test_orthogonal_gd_matches_torch_autograd():
     ours = gradient_descent(net, x, y, lr=20.0, steps=200, record=2, backend="orthogonal")
     theirs, _ = torch_gradient_descent(net, x, y, lr=20.0, steps=200)
     np.testing.assert_allclose(params(ours.net), params(theirs), rtol=0, atol=1e-10)
+    assert np.sum(patterns(ours.net, x) != patterns(net, x)) > 10
+    assert ours.loss[-1] < 1e-5 * ours.loss[0]
 
 
 @settings(max_examples=15)
