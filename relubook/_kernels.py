@@ -670,7 +670,7 @@ def is_orthogonal(X, rtol: float = 1e-12) -> bool:
     """Whether the rows of ``X`` (n, d) are non-zero and pairwise orthogonal:
     ``|<x_k, x_l>| <= rtol ||x_k|| ||x_l||`` for ``k != l``."""
     norms = np.linalg.norm(X, axis=1)
-    if np.any(norms == 0):
+    if X.shape[0] > X.shape[1] or np.any(norms == 0):   # more than d inputs, or a zero one
         return False
     cos = (X @ X.T) / np.outer(norms, norms)
     np.fill_diagonal(cos, 0.0)

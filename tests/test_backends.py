@@ -216,6 +216,9 @@ def test_auto_backend_choices():
     assert auto_backend(net, x + 1e-6) == "dense"            # not orthogonal
     x[1] = 0.0
     assert auto_backend(net, x) == "dense"                   # a zero input
+    many = np.zeros((5, 4))
+    many[np.arange(4), np.arange(4)] = 1.0                   # 5 inputs in R^4
+    assert auto_backend(net, many) == "dense"
 
 
 def test_langevin_never_picks_the_orthogonal_backend():
