@@ -87,3 +87,14 @@ def paired_1d(x, y) -> tuple[np.ndarray, np.ndarray]:
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
     return x, y
+
+
+def as_interval(value, name: str = "interval") -> tuple[float, float]:
+    """A validated pair ``(lo, hi)`` of finite floats with ``lo < hi``."""
+    bounds = as_array(value, name, ndim=1)
+    if bounds.shape != (2,):
+        raise ValueError(f"{name} must be a pair (lo, hi), got shape {bounds.shape}")
+    lo, hi = float(bounds[0]), float(bounds[1])
+    if not lo < hi:
+        raise ValueError(f"{name} must satisfy lo < hi, got ({lo}, {hi})")
+    return lo, hi

@@ -6,6 +6,10 @@ r"""Reference interpolants that trained networks are compared against.
   infinite-width limit of a network trained in the kernel regime.
 * :func:`min_variation_norm_interpolant`: an interpolant of least curvature mass
   :math:`\int |f''|` (a linear program over a dictionary of knots).
+
+and what the data alone say about the least curvature mass: :func:`secant_slope_jumps`,
+:func:`least_curvature_mass` and :func:`ambiguous_gaps` (where the minimiser is not unique),
+with :func:`cubic_curvature_mass` for the curvature mass of a cubic spline.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ import numpy as np
 from scipy.interpolate import CubicSpline, PPoly
 from scipy.optimize import linprog
 
-from ._validate import as_array, as_float, as_int
+from ._validate import as_array, as_float, as_int, as_interval
 from .piecewise import PiecewiseLinear
 
 __all__ = ["natural_cubic_spline", "linear_spline", "kernel_interpolant",
            "uniform_knot_kernel", "arccos_kernel", "KernelInterpolant",
-           "min_variation_norm_interpolant"]
+           "min_variation_norm_interpolant", "secant_slope_jumps", "least_curvature_mass",
+           "ambiguous_gaps", "cubic_curvature_mass"]
 
 
 def _data(x, y) -> tuple[np.ndarray, np.ndarray]:
@@ -63,6 +68,120 @@ def linear_spline(x, y) -> PiecewiseLinear:
     x, y = _data(x, y)
     slopes = np.diff(y) / np.diff(x)
     return PiecewiseLinear(x, y, slopes[0], slopes[-1])
+
+
+def secant_slope_jumps(x, y) -> np.ndarray:
+    r"""Slope jumps of the linear spline at the interior data points.
+
+    With the data sorted by ``x`` and the secant slopes
+    :math:`s_k = (y_{k+1} - y_k) / (x_{k+1} - x_k)`, :math:`k = 1, \dots, n - 1`, the jump at
+    :math:`x_k` is :math:`s_k - s_{k-1}`, :math:`k = 2, \dots, n - 1`: the point masses of
+    :math:`\ell''` for the linear spline :math:`\ell` (:func:`linear_spline`).
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+        Data with distinct inputs, ``n >= 2``, any order.
+
+    Returns
+    -------
+    jumps : ndarray, shape (n - 2,)
+        In the order of increasing ``x`` (empty for two points).
+    """
+    x, y = _data(x, y)
+    return np.diff(np.diff(y) / np.diff(x))
+
+
+def least_curvature_mass(x, y) -> float:
+    r"""The least curvature mass :math:`\int |f''|` of a function through the data.
+
+    Every continuous :math:`f` through the data whose derivative has bounded variation has
+    :math:`\int|f''| \ge \sum_{k=2}^{n-1} |s_k - s_{k-1}|` (by the mean value theorem
+    :math:`f'` takes the value :math:`s_k` inside the gap :math:`k`), and the linear spline
+    attains it; this returns that sum, from :func:`secant_slope_jumps`.
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+        Data with distinct inputs, ``n >= 2``, any order.
+    """
+    return float(np.abs(secant_slope_jumps(x, y)).sum())
+
+
+def ambiguous_gaps(x, y, rtol: float = 1e-9) -> np.ndarray:
+    r"""Gaps of the data where the interpolant of least curvature mass is not unique.
+
+    The gap :math:`(x_k, x_{k+1})` of the sorted data is returned when the slope jumps of
+    the linear spline at both of its ends are non-zero with the same sign,
+    :math:`(s_k - s_{k-1})(s_{k+1} - s_k) > 0`: there any convex (or concave) interpolant
+    with :math:`f'` between :math:`s_{k-1}` and :math:`s_{k+1}` has the least curvature
+    mass too. The linear spline is the only minimiser exactly when no gap is returned.
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+        Data with distinct inputs, ``n >= 2``, any order.
+    rtol : float
+        Jumps of size at most ``rtol`` times the largest one count as zero (three collinear
+        points give a zero jump up to rounding).
+
+    Returns
+    -------
+    gaps : ndarray of int, shape (q,)
+        Indices ``k`` (0-based, into the sorted data) of the gaps ``(x[k], x[k + 1])``.
+    """
+    jumps = secant_slope_jumps(x, y)
+    rtol = as_float(rtol, "rtol", nonnegative=True)
+    if jumps.size < 2:
+        return np.zeros(0, dtype=np.intp)
+    sign = np.where(np.abs(jumps) > rtol * np.abs(jumps).max(), np.sign(jumps), 0.0)
+    return np.flatnonzero(sign[1:] * sign[:-1] > 0) + 1
+
+
+def cubic_curvature_mass(spline: PPoly, interval=None) -> float:
+    r"""Exact curvature mass :math:`\int_{lo}^{hi} |f''|` of a piecewise cubic.
+
+    On each piece :math:`f''` is affine, so the integral of :math:`|f''|` over a piece of
+    length :math:`h` with end values :math:`a, b` is :math:`\frac h2(|a| + |b|)` when
+    :math:`ab \ge 0` and :math:`\frac h2 \frac{a^2 + b^2}{|a| + |b|}` when :math:`f''`
+    changes sign inside. The end values are taken from each piece's own polynomial, so
+    :math:`f''` may jump at the breakpoints.
+
+    Parameters
+    ----------
+    spline : scipy.interpolate.PPoly
+        A scalar piecewise polynomial of degree at most 3 with increasing breakpoints, such
+        as :func:`natural_cubic_spline` (or a ``CubicSpline``).
+    interval : pair of float, optional
+        ``(lo, hi)`` inside the breakpoint range ``[spline.x[0], spline.x[-1]]``; by default
+        that whole range.
+    """
+    if not isinstance(spline, PPoly):
+        raise TypeError(f"spline must be a scipy.interpolate.PPoly, got "
+                        f"{type(spline).__name__}")
+    c, breaks = np.asarray(spline.c, dtype=np.float64), np.asarray(spline.x, dtype=np.float64)
+    if c.ndim != 2 or c.shape[0] > 4:
+        raise ValueError(f"spline must be a scalar piecewise polynomial of degree at most 3, "
+                         f"got coefficients of shape {c.shape}")
+    if np.any(np.diff(breaks) <= 0):
+        raise ValueError("spline must have strictly increasing breakpoints")
+    c = np.vstack((np.zeros((4 - c.shape[0], c.shape[1])), c))        # cubic coefficients
+    if interval is None:
+        lo, hi = breaks[0], breaks[-1]
+    else:
+        lo, hi = as_interval(interval)
+        if lo < breaks[0] or hi > breaks[-1]:
+            raise ValueError(f"interval must lie in the breakpoint range "
+                             f"[{breaks[0]}, {breaks[-1]}], got ({lo}, {hi})")
+    start, end = np.maximum(breaks[:-1], lo), np.minimum(breaks[1:], hi)
+    keep = end > start
+    c, origin, start, end = c[:, keep], breaks[:-1][keep], start[keep], end[keep]
+    a = 6 * c[0] * (start - origin) + 2 * c[1]                     # f'' at the piece's ends
+    b = 6 * c[0] * (end - origin) + 2 * c[1]
+    size = np.abs(a) + np.abs(b)
+    crossing = a * b < 0
+    mean = np.where(crossing, (a * a + b * b) / np.where(size > 0, size, 1.0), size) / 2
+    return float(np.sum(mean * (end - start)))
 
 
 def uniform_knot_kernel(s, t, L: float) -> np.ndarray:

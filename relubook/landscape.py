@@ -35,7 +35,7 @@ from numba import njit
 from scipy.optimize import least_squares
 from tqdm.auto import tqdm
 
-from ._validate import as_array, as_float, as_int, as_rng
+from ._validate import as_array, as_float, as_int, as_interval, as_rng
 from .model import ShallowNet, random_net
 
 __all__ = [
@@ -54,16 +54,6 @@ _GAUSS = 0.5 / math.sqrt(3.0)   # two-point Gauss-Legendre: nodes at mid -+ h / 
 
 
 # ------------------------------------------------------------------------ validation
-def _interval(interval) -> tuple[float, float]:
-    arr = as_array(interval, "interval", ndim=1)
-    if arr.shape != (2,):
-        raise ValueError(f"interval must be a pair (lo, hi), got shape {arr.shape}")
-    lo, hi = float(arr[0]), float(arr[1])
-    if not lo < hi:
-        raise ValueError(f"interval must satisfy lo < hi, got ({lo}, {hi})")
-    return lo, hi
-
-
 def _net(net) -> ShallowNet:
     if not isinstance(net, ShallowNet):
         raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
@@ -153,7 +143,7 @@ def true_loss(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0)) -
     >>> round(true_loss(net, 0.0, 0.0), 12)                   # mean of x^2
     0.333333333333
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
     x, wts = _quadrature(net, lo, hi)
     e, _, _ = _evaluate(net, alpha, beta, x)
     return float(wts @ e ** 2)
@@ -170,7 +160,7 @@ def true_loss_grad(net: ShallowNet, alpha: float, beta: float,
     :math:`\partial_{b_j} L = 2a_j\langle e\,\chi_j\rangle`. The fields ``.a``, ``.w``,
     ``.b``, ``.c`` hold the partial derivatives (``relu'(0) = 0``).
     """
-    return from_vector(_grad_vector(_net(net), *_target(alpha, beta), *_interval(interval)))
+    return from_vector(_grad_vector(_net(net), *_target(alpha, beta), *as_interval(interval)))
 
 
 def _grad_vector(net: ShallowNet, alpha, beta, lo, hi) -> np.ndarray:
@@ -192,7 +182,7 @@ def true_loss_hessian(net: ShallowNet, alpha: float, beta: float,
     an end of :math:`I` or a neuron has :math:`w_j = b_j = 0`; there the formula still
     returns a value (the limit from the side where knots at an end count as outside).
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
     m = net.width
     x, wts = _quadrature(net, lo, hi)
     e, active, phi = _evaluate(net, alpha, beta, x)
@@ -237,7 +227,7 @@ def neuron_types(net: ShallowNet, interval=(0.0, 1.0), *, tol: float = 0.0) -> t
         Numerical slack for computed critical points: ``|w_j| <= tol`` counts as degenerate
         and a knot within ``tol * |I|`` of an end counts as at that end.
     """
-    net, (lo, hi), tol = _net(net), _interval(interval), _tol(tol)
+    net, (lo, hi), tol = _net(net), as_interval(interval), _tol(tol)
     length = hi - lo
     out = []
     for wj, bj in zip(net.w, net.b):
@@ -280,7 +270,7 @@ def residual_cell_means(net: ShallowNet, alpha: float, beta: float, interval=(0.
     means : ndarray, shape (k,)
         ``(1 / |C|) int_C (f - g)`` for each cell ``C``.
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
     types = neuron_types(net, (lo, hi), tol=tol)
     keep = effective_neurons(net, (lo, hi), tol=tol) & (np.array(types) == "interior-knot")
     edges = np.unique(np.concatenate(([lo, hi], _knots(net)[keep])))
@@ -295,13 +285,13 @@ def residual_cell_means(net: ShallowNet, alpha: float, beta: float, interval=(0.
 # ------------------------------------------------------------- special points
 def best_constant(alpha: float, beta: float, interval=(0.0, 1.0)) -> float:
     """The mean of the target over ``I``: ``beta + alpha (p + q) / 2``."""
-    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    (alpha, beta), (lo, hi) = _target(alpha, beta), as_interval(interval)
     return beta + alpha * (lo + hi) / 2.0
 
 
 def dead_loss(alpha: float, interval=(0.0, 1.0)) -> float:
     """Loss of the best constant: ``alpha^2 |I|^2 / 12``."""
-    alpha, (lo, hi) = as_float(alpha, "alpha"), _interval(interval)
+    alpha, (lo, hi) = as_float(alpha, "alpha"), as_interval(interval)
     return alpha ** 2 * (hi - lo) ** 2 / 12.0
 
 
@@ -313,7 +303,7 @@ def dead_local_minimum(width: int, alpha: float, beta: float, interval=(0.0, 1.0
     ``U(0.05, 1) |I|`` beyond the end of ``I`` it faces away from, and ``a_j ~ N(0, 1)``.
     """
     width = as_int(width, "width", minimum=1)
-    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    (alpha, beta), (lo, hi) = _target(alpha, beta), as_interval(interval)
     rng = as_rng(seed)
     sign = rng.choice([-1.0, 1.0], size=width)
     w = sign * (0.5 + rng.exponential(size=width))
@@ -329,7 +319,7 @@ def global_minimum(alpha: float, beta: float, interval=(0.0, 1.0)) -> ShallowNet
     ``f(x) = |alpha| relu(sign(alpha) (x - p) + |I|) + c`` (with ``w = 1`` when
     ``alpha = 0``), knot a distance ``|I|`` outside ``I``.
     """
-    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    (alpha, beta), (lo, hi) = _target(alpha, beta), as_interval(interval)
     s = 1.0 if alpha >= 0 else -1.0
     length = hi - lo
     knot = lo - length if s > 0 else hi + length
@@ -345,7 +335,7 @@ def zigzag_saddle(alpha: float, beta: float, interval=(0.0, 1.0)) -> ShallowNet:
     residual has mean zero on each third and slopes ``-alpha/3, alpha/3, -alpha/3``; the loss
     is ``alpha^2 |I|^2 / 972``.
     """
-    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    (alpha, beta), (lo, hi) = _target(alpha, beta), as_interval(interval)
     length = hi - lo
     t1, t2 = lo + length / 3.0, lo + 2.0 * length / 3.0
     return ShallowNet(a=[2.0 * alpha / 3.0, -2.0 * alpha / 3.0], w=[1.0, -1.0], b=[-t1, t2],
@@ -487,7 +477,7 @@ def gradient_descent_batch(starts, alpha: float, beta: float, interval=(0.0, 1.0
     BatchRun
     """
     theta = _start_vectors(starts)
-    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    (alpha, beta), (lo, hi) = _target(alpha, beta), as_interval(interval)
     lr, steps = as_float(lr, "lr", positive=True), as_int(steps, "steps")
     record = as_int(record, "record", minimum=2)
     m = (theta.shape[1] - 1) // 3
@@ -547,7 +537,7 @@ def find_critical_points(starts, alpha: float, beta: float, interval=(0.0, 1.0),
         The critical points found (at most one per start).
     """
     theta0 = _start_vectors(starts)
-    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    (alpha, beta), (lo, hi) = _target(alpha, beta), as_interval(interval)
     grad_tol = as_float(grad_tol, "grad_tol", positive=True)
     max_nfev = as_int(max_nfev, "max_nfev", minimum=1)
 
@@ -584,7 +574,7 @@ def descent_direction(net: ShallowNet, alpha: float, beta: float, interval=(0.0,
         loss at distance ``radius``; ``label``: how it was found, e.g.
         ``"Hessian eigenvector (-0.067)"``, ``"+b_2"`` or ``"random"``.
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
     radius = as_float(radius, "radius", positive=True)
     drop_tol = as_float(drop_tol, "drop_tol", nonnegative=True)
     probes = as_int(probes, "probes")
@@ -672,7 +662,7 @@ def classify_critical_point(net: ShallowNet, alpha: float, beta: float, interval
     minimum (a numerical verdict: finitely many directions are probed). ``tol`` is the slack
     of :func:`neuron_types` and :func:`effective_neurons`.
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
     loss_tol = as_float(loss_tol, "loss_tol", nonnegative=True)
     loss = true_loss(net, alpha, beta, (lo, hi))
     info = dict(net=net, loss=loss,
@@ -704,7 +694,7 @@ def example_critical_points(alpha: float = 2.0, beta: float = -0.5,
     * ``"vanished-neuron saddle"``: the dead minimum with its first neuron set to
       ``a_1 = w_1 = 0``, ``b_1 = 1``.
     """
-    (alpha, beta), (lo, hi) = _target(alpha, beta), _interval(interval)
+    (alpha, beta), (lo, hi) = _target(alpha, beta), as_interval(interval)
     dead = dead_local_minimum(3, alpha, beta, (lo, hi), seed=0)
 
     def pad(net, k):
@@ -746,7 +736,7 @@ def loss_profile(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0)
         Evenly spaced in ``[-radius, radius]``.
     values : ndarray, shape (num,)
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
     theta = to_vector(net)
     u = _unit(direction, "direction", theta.size)
     radius = as_float(radius, "radius", positive=True)
@@ -769,7 +759,7 @@ def true_loss_batch(thetas, alpha: float, beta: float, interval=(0.0, 1.0)) -> n
     thetas = as_array(thetas, "thetas", ndim=2)
     if thetas.shape[1] < 4 or (thetas.shape[1] - 1) % 3:
         raise ValueError(f"thetas must have 3m + 1 columns with m >= 1, got {thetas.shape[1]}")
-    return _batch_loss(thetas, *_target(alpha, beta), *_interval(interval))
+    return _batch_loss(thetas, *_target(alpha, beta), *as_interval(interval))
 
 
 def _batch_loss(thetas: np.ndarray, alpha, beta, lo, hi) -> np.ndarray:
@@ -808,7 +798,7 @@ def loss_slice(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), 
     values : ndarray, shape (num, num)
         ``values[i, k] = L(theta + s_k u + s_i v)`` (rows follow ``v``).
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), _interval(interval)
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
     if not isinstance(directions, (list, tuple)) or len(directions) != 2:
         raise TypeError("directions must be a pair (u, v) of parameter-space vectors")
     theta = to_vector(net)

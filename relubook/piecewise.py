@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_array, as_float
+from ._validate import as_array, as_float, as_interval
 
 __all__ = ["PiecewiseLinear"]
 
@@ -91,17 +91,32 @@ class PiecewiseLinear:
         """Jump of the slope at each breakpoint (the point masses of ``f''``); shape (k,)."""
         return np.diff(self.slopes)
 
-    def curvature_mass(self) -> float:
-        """Total variation of ``f'``, i.e. ``int |f''| = sum_k |jump_k|``."""
-        return float(np.abs(self.slope_jumps()).sum())
+    def curvature_mass(self, interval=None) -> float:
+        """Total variation of ``f'``, i.e. ``int |f''| = sum_k |jump_k|``.
+
+        Parameters
+        ----------
+        interval : pair of float, optional
+            ``(lo, hi)`` with ``lo < hi``: count only the jumps at breakpoints
+            ``lo <= t_k <= hi`` (the variation of ``f'`` over the closed interval, so a jump at
+            an end point counts). By default the whole real line.
+        """
+        jumps = np.abs(self.slope_jumps())
+        if interval is not None:
+            lo, hi = as_interval(interval)
+            jumps = jumps[(self.breakpoints >= lo) & (self.breakpoints <= hi)]
+        return float(jumps.sum())
 
     # ------------------------------------------------------------- structure
-    def knots(self, tol: float = 0.0, merge: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    def knots(self, tol: float = 0.0, merge: float = 0.0,
+              interval=None) -> tuple[np.ndarray, np.ndarray]:
         """Knots as clusters of breakpoints, with their total slope jumps.
 
         Breakpoints closer than ``merge`` to their neighbour form one cluster, located at the
         jump-weighted mean position; a cluster is a knot when its total jump exceeds ``tol``
-        in absolute value (jumps of opposite sign cancel).
+        in absolute value (jumps of opposite sign cancel). With ``interval = (lo, hi)`` only
+        the knots whose position lies in ``[lo, hi]`` are returned (clusters are formed over
+        all breakpoints first).
 
         Returns
         -------
@@ -119,6 +134,9 @@ class PiecewiseLinear:
         offset = np.bincount(cluster, weights=np.abs(J) * (t - first[cluster]))
         centre = first + offset / np.where(weight > 0, weight, 1.0)
         keep = np.abs(total) > tol
+        if interval is not None:
+            lo, hi = as_interval(interval)
+            keep &= (centre >= lo) & (centre <= hi)
         return centre[keep], total[keep]
 
     def knots_between(self, x_data, tol: float = 0.0, merge: float = 0.0) -> np.ndarray:
@@ -141,6 +159,42 @@ class PiecewiseLinear:
         clear = (pos - x[gap] > merge) & (x[gap + 1] - pos > merge)
         return np.bincount(gap[clear], minlength=x.size - 1)
 
+    def knot_census(self, x_data, *, away: float, tol: float = 0.0, merge: float = 0.0,
+                    interval=None) -> tuple[int, int]:
+        """How many knots lie on the data range, and how many of them lie off the data.
+
+        The knots are those of :meth:`knots` (``tol``, ``merge``) whose position lies in
+        ``interval`` (by default the data range ``[min x_data, max x_data]``); a knot is off
+        the data when its distance to every data point exceeds ``away``, i.e.
+        :math:`\\min_i |e - x_i| > \\text{away}`.
+
+        Parameters
+        ----------
+        x_data : array_like, shape (n,)
+            Data inputs, any order.
+        away : float
+            Distance (>= 0) beyond which a knot counts as off the data.
+        tol, merge : float
+            Passed to :meth:`knots`.
+        interval : pair of float, optional
+            ``(lo, hi)``: the knots counted.
+
+        Returns
+        -------
+        (knots, off) : tuple of int
+            Number of knots in the interval, and of those farther than ``away`` from the data.
+        """
+        x = as_array(x_data, "x_data", ndim=1)
+        away = as_float(away, "away", nonnegative=True)
+        if interval is None:
+            if not x.min() < x.max():
+                raise ValueError("x_data must hold two distinct points when no interval is "
+                                 "given")
+            interval = (x.min(), x.max())
+        pos, _ = self.knots(tol=tol, merge=merge, interval=interval)
+        off = np.min(np.abs(pos[:, None] - x[None, :]), axis=1, initial=np.inf) > away
+        return int(pos.size), int(off.sum())
+
     def max_abs_diff(self, other: "PiecewiseLinear", interval=None) -> float:
         """Exact ``sup |self - other|`` over the real line or over ``interval = (lo, hi)``.
 
@@ -156,12 +210,7 @@ class PiecewiseLinear:
                 if abs(mine - theirs) > 1e-12 * max(1.0, abs(mine), abs(theirs)):
                     return float("inf")
         else:
-            bounds = as_array(interval, "interval", ndim=1)
-            if bounds.shape != (2,):
-                raise ValueError(f"interval must be a pair (lo, hi), got shape {bounds.shape}")
-            lo, hi = bounds
-            if not lo < hi:
-                raise ValueError(f"interval must satisfy lo < hi, got ({lo}, {hi})")
+            lo, hi = as_interval(interval)
             points = np.concatenate(([lo, hi], points[(points > lo) & (points < hi)]))
         return float(np.max(np.abs(self(points) - other(points))))
 
@@ -169,3 +218,5 @@ class PiecewiseLinear:
         return (f"PiecewiseLinear({self.breakpoints.size} breakpoints on "
                 f"[{self.breakpoints[0]:.4g}, {self.breakpoints[-1]:.4g}], "
                 f"curvature mass {self.curvature_mass():.4g})")
+
+

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad
 
 from relubook import PiecewiseLinear, data
-from relubook.interpolants import (KernelInterpolant, arccos_kernel, kernel_interpolant,
-                                   linear_spline, min_variation_norm_interpolant,
-                                   natural_cubic_spline, uniform_knot_kernel)
+from relubook.interpolants import (KernelInterpolant, ambiguous_gaps, arccos_kernel,
+                                   cubic_curvature_mass, kernel_interpolant,
+                                   least_curvature_mass, linear_spline,
+                                   min_variation_norm_interpolant, natural_cubic_spline,
+                                   secant_slope_jumps, uniform_knot_kernel)
 
 POINTS = np.array([-0.9, -0.35, 0.0, 0.4, 0.85])
 
@@ -229,3 +231,173 @@ def test_min_variation_norm_validation():
         min_variation_norm_interpolant([0.0, np.nan], [0.0, 1.0])
     two = min_variation_norm_interpolant([0.0, 2.0], [1.0, 3.0])      # no interior point
     assert two.curvature_mass() == 0.0 and two(1.0) == pytest.approx(2.0)
+
+
+# ------------------------------------------ what the data say about the least curvature mass
+@st.composite
+def univariate_data(draw, min_n=2, max_n=9):
+    """Distinct inputs (shuffled) with normal values, from a seed."""
+    n = draw(st.integers(min_n, max_n))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    x = data.random_1d(n, seed=seed, min_gap=0.05)
+    return rng.permutation(x), rng.standard_normal(n) * rng.uniform(0.1, 10)
+
+
+@given(univariate_data())
+def test_secant_slope_jumps_are_the_linear_splines_jumps(xy):
+    # oracle: the slope jumps of the PiecewiseLinear linear spline, from its values
+    x, y = xy
+    jumps = secant_slope_jumps(x, y)
+    assert jumps.shape == (x.size - 2,)
+    spline_jumps = linear_spline(x, y).slope_jumps()       # breakpoints: all data points
+    np.testing.assert_allclose(jumps, spline_jumps[1:-1], rtol=1e-12,
+                               atol=1e-12 * (1 + np.abs(jumps).max(initial=0)))
+    order = np.argsort(x)
+    np.testing.assert_array_equal(jumps, secant_slope_jumps(x[order], y[order]))
+    assert least_curvature_mass(x, y) == pytest.approx(linear_spline(x, y).curvature_mass(),
+                                                       rel=1e-12, abs=1e-12)
+
+
+def test_secant_slope_jumps_by_hand():
+    # secant slopes 2, -1, 1 (the zigzag of chapter 7's exercise): jumps -3, 2, mass 5
+    x, y = np.array([0.0, 1.0, 2.0, 4.0]), np.array([0.0, 2.0, 1.0, 3.0])
+    np.testing.assert_allclose(secant_slope_jumps(x, y), [-3.0, 2.0])
+    assert least_curvature_mass(x, y) == 5.0
+    assert secant_slope_jumps([0.0, 1.0], [3.0, 4.0]).shape == (0,)
+    assert least_curvature_mass([0.0, 1.0], [3.0, 4.0]) == 0.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(univariate_data(), st.integers(0, 2**32 - 1))
+def test_least_curvature_mass_is_a_lower_bound(xy, seed):
+    # any interpolant costs at least the bound: the natural cubic spline (exact mass), a
+    # random piecewise-linear interpolant with extra knots, and the LP minimum (equal)
+    x, y = xy
+    bound = least_curvature_mass(x, y)
+    scale = max(bound, 1.0)
+    cubic = natural_cubic_spline(x, y)
+    assert cubic_curvature_mass(cubic) >= bound - 1e-9 * scale
+    rng = np.random.default_rng(seed)
+    xs = np.sort(x)
+    t = np.sort(np.concatenate((xs, rng.uniform(xs[0], xs[-1], 5))))
+    values = np.interp(t, xs, y[np.argsort(x)])
+    values[~np.isin(t, xs)] += rng.normal(0, 1, 5)           # bend it between the data
+    wiggly = PiecewiseLinear(t, values, rng.normal(), rng.normal())
+    np.testing.assert_allclose(wiggly(x), y, atol=1e-12 * (1 + np.abs(y).max()))
+    assert wiggly.curvature_mass() >= bound - 1e-9 * scale
+    lp = min_variation_norm_interpolant(x, y)
+    assert lp.curvature_mass() == pytest.approx(bound, rel=1e-8, abs=1e-10)
+
+
+def _ambiguous_by_loop(x, y):
+    """Gaps whose two end jumps share a strict sign, by a loop over the sorted data."""
+    order = np.argsort(x)
+    x, y = np.asarray(x)[order], np.asarray(y)[order]
+    s = [(y[k + 1] - y[k]) / (x[k + 1] - x[k]) for k in range(x.size - 1)]
+    jumps = [s[k] - s[k - 1] for k in range(1, len(s))]
+    big = max((abs(j) for j in jumps), default=0.0)
+    return [k for k in range(1, len(s) - 1)
+            if abs(jumps[k - 1]) > 1e-9 * big and abs(jumps[k]) > 1e-9 * big
+            and jumps[k - 1] * jumps[k] > 0]
+
+
+@given(univariate_data(min_n=2, max_n=12))
+def test_ambiguous_gaps_match_a_loop(xy):
+    x, y = xy
+    gaps = ambiguous_gaps(x, y)
+    assert gaps.dtype.kind == "i"
+    assert gaps.tolist() == _ambiguous_by_loop(x, y)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_ambiguous_gaps_are_where_another_minimiser_exists(seed):
+    # oracle: the LP with prefer="off" moves mass off the data exactly in these gaps, and
+    # differs from the linear spline exactly when there is one
+    n = 7
+    x = data.random_1d(n, seed=seed, min_gap=0.1)
+    y = np.random.default_rng(seed + 100).standard_normal(n)
+    gaps = ambiguous_gaps(x, y)
+    moved = min_variation_norm_interpolant(x, y, prefer="off")
+    mass = moved.curvature_mass()
+    moved_gaps = np.flatnonzero(moved.knots_between(x, tol=1e-6 * mass, merge=1e-9))
+    assert set(moved_gaps) <= set(gaps)
+    distance = moved.max_abs_diff(linear_spline(x, y), (x.min(), x.max()))
+    if gaps.size:
+        assert distance > 1e-4 * np.ptp(y)
+    else:
+        assert distance < 1e-8 * np.ptp(y)
+
+
+def test_ambiguous_gaps_examples():
+    # y = x^2: every inner gap is convex on both sides; a zigzag: none; collinear middle
+    # points give a zero jump that separates two same-sign jumps
+    x = np.arange(6.0)
+    assert ambiguous_gaps(x, x ** 2).tolist() == [1, 2, 3]
+    assert ambiguous_gaps(x, (-1.0) ** x).size == 0
+    assert ambiguous_gaps(x, [0.0, 1.0, 0.0, 1.0, 2.0, 1.0]).tolist() == []
+    assert ambiguous_gaps(x, [0.0, 1.0, 1.0, 1.0, 1.0, 0.0]).tolist() == []
+    assert ambiguous_gaps(x, [1.0, 0.0, 0.0, 0.0, 1.0, 3.0]).tolist() == [3]
+    assert ambiguous_gaps([0.0, 1.0, 2.0], [0.0, 1.0, 0.0]).size == 0
+    assert ambiguous_gaps(x[::-1], x[::-1] ** 2).tolist() == [1, 2, 3]     # sorted indices
+
+
+def _variation_of_derivative(spline, lo, hi):
+    """Total variation of f' on [lo, hi] from scipy: f' is monotone between the roots of f''
+    and the breakpoints, so the variation is the sum of |f'(b) - f'(a)| over those pieces."""
+    second = spline.derivative(2)
+    roots = second.roots(discontinuity=False, extrapolate=False)
+    cuts = np.unique(np.concatenate(([lo, hi], spline.x, roots)))
+    cuts = cuts[(cuts >= lo) & (cuts <= hi)]
+    return float(np.abs(np.diff(spline(cuts, 1))).sum())
+
+
+@settings(max_examples=30, deadline=None)
+@given(univariate_data(min_n=3))
+def test_cubic_curvature_mass_against_scipy(xy):
+    # oracles: the variation of f' between the roots of f'' (scipy's PPoly.roots), and the
+    # trapezoidal rule for int |f''| on a fine grid
+    x, y = xy
+    s = natural_cubic_spline(x, y)
+    lo, hi = np.min(x), np.max(x)
+    mass = cubic_curvature_mass(s, (lo, hi))
+    assert mass == pytest.approx(_variation_of_derivative(s, lo, hi), rel=1e-10, abs=1e-12)
+    t = np.linspace(lo, hi, 200_001)
+    assert mass == pytest.approx(np.trapezoid(np.abs(s(t, 2)), t), rel=1e-6)
+    # the linear extensions carry no curvature; two halves add up
+    assert cubic_curvature_mass(s) == pytest.approx(mass, rel=1e-12, abs=1e-12)
+    mid = (lo + hi) / 2
+    parts = cubic_curvature_mass(s, (lo, mid)) + cubic_curvature_mass(s, (mid, hi))
+    assert parts == pytest.approx(mass, rel=1e-12, abs=1e-12)
+
+
+def test_cubic_curvature_mass_by_hand():
+    from scipy.interpolate import PPoly
+    # t^3 on [-1, 1], in the local variable u = t + 1: u^3 - 3u^2 + 3u - 1
+    cube = PPoly(np.array([[1.0], [-3.0], [3.0], [-1.0]]), [-1.0, 1.0])
+    assert cubic_curvature_mass(cube) == pytest.approx(6.0, rel=1e-15)   # int |6t| = 6
+    assert cubic_curvature_mass(cube, (0.0, 0.5)) == pytest.approx(0.75, rel=1e-15)
+    # f'' may jump at a breakpoint: f'' = 2 on [0, 1], then -2 on [1, 3]
+    jumpy = PPoly(np.array([[1.0, -1.0], [0.0, 2.0], [0.0, 1.0]]), [0.0, 1.0, 3.0])
+    assert cubic_curvature_mass(jumpy) == pytest.approx(2.0 + 4.0, rel=1e-15)
+
+
+def test_curvature_helpers_validation():
+    with pytest.raises(ValueError, match="duplicated"):
+        secant_slope_jumps([0.0, 0.0, 1.0], [0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="same length"):
+        least_curvature_mass([0.0, 1.0, 2.0], [0.0, 1.0])
+    with pytest.raises(ValueError, match="NaN"):
+        ambiguous_gaps([0.0, 1.0, np.inf], [0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="rtol"):
+        ambiguous_gaps([0.0, 1.0, 2.0], [0.0, 1.0, 0.0], rtol=-1.0)
+    s = natural_cubic_spline([0.0, 1.0, 2.0], [0.0, 1.0, 0.0])
+    with pytest.raises(TypeError, match="spline"):
+        cubic_curvature_mass(linear_spline([0.0, 1.0], [0.0, 1.0]))
+    with pytest.raises(ValueError, match="interval"):
+        cubic_curvature_mass(s, (0.5, 0.5))
+    with pytest.raises(ValueError, match="interval"):
+        cubic_curvature_mass(s, (-5.0, 1.0))
+    from scipy.interpolate import PPoly
+    with pytest.raises(ValueError, match="degree"):
+        cubic_curvature_mass(PPoly(np.ones((5, 1)), [0.0, 1.0]))

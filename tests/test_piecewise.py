@@ -149,6 +149,34 @@ def test_curvature_mass_of_affine_is_zero():
     assert pl.knots(tol=1e-12)[0].size == 0
 
 
+@settings(max_examples=60, deadline=None)
+@given(piecewise(), st.floats(-7, 7), st.floats(0.01, 8))
+def test_curvature_mass_on_an_interval_counts_the_jumps_inside(pl, lo, width):
+    """On [lo, hi]: the jumps at breakpoints inside (ends included), by a loop; it adds up."""
+    hi = lo + width
+    by_loop = sum(abs(j) for t, j in zip(pl.breakpoints, pl.slope_jumps()) if lo <= t <= hi)
+    assert pl.curvature_mass((lo, hi)) == pytest.approx(by_loop, rel=1e-14, abs=1e-14)
+    t = pl.breakpoints
+    assert pl.curvature_mass((t[0], t[-1] + 1.0)) == pytest.approx(pl.curvature_mass(),
+                                                                   rel=1e-14, abs=1e-14)
+    cut = np.nextafter(hi, np.inf)          # [lo, hi] and (hi, hi + 5] share no breakpoint
+    assert (pl.curvature_mass((lo, hi)) + pl.curvature_mass((cut, hi + 5.0))
+            == pytest.approx(pl.curvature_mass((lo, hi + 5.0)), rel=1e-12, abs=1e-14))
+
+
+def test_curvature_mass_on_an_interval_of_a_network():
+    """A network's mass on [lo, hi] is sum |scale a_j w_j| over the knots in [lo, hi]."""
+    net = random_net(30, seed=5)
+    lo, hi = -0.5, 0.7
+    inside = (net.knots() >= lo) & (net.knots() <= hi)
+    expected = np.abs(net.scale * net.a * net.w)[inside].sum()
+    assert net.to_piecewise().curvature_mass((lo, hi)) == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(ValueError, match="interval"):
+        net.to_piecewise().curvature_mass((1.0, 1.0))
+    with pytest.raises(ValueError, match="interval"):
+        net.to_piecewise().curvature_mass((0.0, 1.0, 2.0))
+
+
 # ---------------------------------------------------------------------------- knots
 def test_knots_merge_clusters_at_weighted_mean():
     """Breakpoints within `merge` form one knot at the |jump|-weighted mean, jumps added."""
@@ -259,6 +287,60 @@ def test_knots_between_of_network_between_data():
     net = ShallowNet(a=[1.0, -1.0, 1.0], w=[1.0, -2.0, 0.5], b=[-0.5, 3.0, 1.0])  # 0.5, 1.5, -2
     counts = net.to_piecewise().knots_between([0.0, 1.0, 2.0])
     np.testing.assert_array_equal(counts, [1, 1])
+
+
+# ------------------------------------------------------- knots in an interval, census
+@settings(max_examples=50, deadline=None)
+@given(piecewise(), st.sampled_from([0.0, 0.1, 1.0]), st.floats(-6, 6), st.floats(0.1, 6))
+def test_knots_on_an_interval_are_the_knots_inside(pl, merge, lo, width):
+    """interval filters the knots of the whole function; it does not re-cluster them."""
+    pos, jumps = pl.knots(merge=merge)
+    inside = (pos >= lo) & (pos <= lo + width)
+    got_pos, got_jumps = pl.knots(merge=merge, interval=(lo, lo + width))
+    np.testing.assert_array_equal(got_pos, pos[inside])
+    np.testing.assert_array_equal(got_jumps, jumps[inside])
+
+
+def brute_force_census(knots, x, away, lo, hi):
+    inside = [e for e in knots if lo <= e <= hi]
+    return len(inside), sum(1 for e in inside if all(abs(e - xi) > away for xi in x))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(-6, 6), min_size=2, max_size=10, unique=True),
+       st.lists(st.integers(-28, 28), min_size=0, max_size=8, unique=True),
+       st.sampled_from([0.0, 0.1, 0.3]), st.integers(0, 2**32 - 1))
+def test_knot_census_matches_brute_force(xs, knot_quarters, away, seed):
+    """Knots on the data range, and those farther than `away` from every data point."""
+    rng = np.random.default_rng(seed)
+    knots = np.array(knot_quarters, dtype=float) / 4       # some on the data, some beyond
+    jumps = rng.choice([-1.0, 1.0], knots.size) * rng.uniform(0.5, 2.0, knots.size)
+    pl = PiecewiseLinear.from_jumps(knots, jumps, intercept=0.0, slope=0.3)
+    x = rng.permutation(np.array(xs, dtype=float))
+    lo, hi = x.min(), x.max()
+    assert pl.knot_census(x, away=away) == brute_force_census(knots, x, away, lo, hi)
+    inner = (lo + 0.3, hi - 0.3)
+    if inner[0] < inner[1]:
+        assert (pl.knot_census(x, away=away, interval=inner)
+                == brute_force_census(knots, x, away, *inner))
+
+
+def test_knot_census_with_tol_and_merge():
+    """tol drops small knots and merge joins close ones before counting."""
+    x = np.array([0.0, 1.0, 2.0])
+    knots = np.array([0.0, 0.5, 0.5 + 1e-5, 1.0 + 1e-3, 1.6, 5.0])
+    pl = PiecewiseLinear.from_jumps(knots, [1.0, 1.0, 1.0, 2.0, 1e-4, 1.0], intercept=0.0,
+                                    slope=0.0)
+    assert pl.knot_census(x, away=1e-2) == (5, 3)         # 5.0 is outside [0, 2]
+    assert pl.knot_census(x, away=1e-2, merge=1e-4) == (4, 2)
+    assert pl.knot_census(x, away=1e-2, merge=1e-4, tol=1e-3) == (3, 1)
+    assert pl.knot_census(x, away=1e-2, interval=(0.2, 10.0)) == (5, 4)
+    with pytest.raises(ValueError, match="away"):
+        pl.knot_census(x, away=-1.0)
+    with pytest.raises(ValueError, match="x_data"):
+        pl.knot_census([1.0, 1.0], away=0.1)
+    with pytest.raises(ValueError, match="interval"):
+        pl.knot_census(x, away=0.1, interval=(2.0, 0.0))
 
 
 # --------------------------------------------------------------------- max_abs_diff

@@ -273,3 +273,18 @@ def test_valid_inputs_pass():
     gradient_descent(NET3, X3, Y3, 0.1, 3, record=[0.1, 0.2])
     langevin(NET1, X1, Y1, 0.01, 3, np.inf, 0.0, seed=np.random.default_rng(0))
     PL.knots_between([0.0, 1.5, 3.0]), PL.max_abs_diff(PL, interval=(0.0, 1.0))
+
+
+@pytest.mark.parametrize("value, match", [
+    ((1.0,), "must be a pair"), ([[0.0, 1.0]], "interval"), ((1.0, 1.0), "lo < hi"),
+    ((2.0, 1.0), "lo < hi"), ((0.0, np.nan), "interval"), ("ab", "interval"),
+])
+def test_as_interval_rejects_bad_pairs(value, match):
+    from relubook._validate import as_interval
+    with pytest.raises((ValueError, TypeError), match=match):
+        as_interval(value)
+
+
+def test_as_interval_returns_floats():
+    from relubook._validate import as_interval
+    assert as_interval(np.array([0, 2])) == (0.0, 2.0)

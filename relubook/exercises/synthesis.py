@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import as_array
-from ..interpolants import linear_spline
+from ..interpolants import linear_spline, secant_slope_jumps
 from ..piecewise import PiecewiseLinear
 from ._feedback import Feedback, check_close
 
@@ -26,11 +26,6 @@ BIASES = {
 }
 
 
-def _secant_jumps(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    slopes = np.diff(y) / np.diff(x)
-    return np.diff(slopes)
-
-
 def check_min_curvature(answer) -> Feedback:
     """Check the least curvature mass of an interpolant of :data:`ZIGZAG`.
 
@@ -40,9 +35,9 @@ def check_min_curvature(answer) -> Feedback:
         The minimum of :math:`\\int |f''|` over all functions through the four points.
     """
     x, y = ZIGZAG
-    expected = float(np.abs(_secant_jumps(x, y)).sum())
+    expected = float(np.abs(secant_slope_jumps(x, y)).sum())
     got = float(as_array(answer, "answer", ndim=0))
-    signed = float(_secant_jumps(x, y).sum())
+    signed = float(secant_slope_jumps(x, y).sum())
     if np.isclose(got, abs(signed), rtol=1e-9):
         return Feedback(False, "That is |s_3 - s_1|, the net change of the slope. The jumps of "
                                "the slope at x_2 and x_3 have opposite signs, so their sizes "
@@ -69,7 +64,7 @@ def check_other_minimiser(candidate) -> Feedback:
     if miss > 1e-8:
         return Feedback(False, f"The candidate misses the data by {miss:.3g}; it must pass "
                                "through all four points.")
-    least = float(np.abs(_secant_jumps(x, y)).sum())
+    least = float(np.abs(secant_slope_jumps(x, y)).sum())
     mass = candidate.curvature_mass()
     if mass > least * (1 + 1e-8) + 1e-12:
         return Feedback(False, f"Its curvature mass is {mass:.6g}, above the least value "

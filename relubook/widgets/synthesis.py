@@ -90,16 +90,10 @@ def draw_biases(name: str = "sinusoid, 8 points", log10_lam: float = -4.0):
     right.set_xlabel("$x$")
     right.set_ylabel("slope jump")
     right.legend(fontsize=7)
-    masses = [_mass_on_range(pl, x) for pl in (linear, moved, field)]
+    masses = [pl.curvature_mass((x.min(), x.max())) for pl in (linear, moved, field)]
     right.set_title("curvature mass on the data: {:.3g}, {:.3g}, {:.3g}".format(*masses),
                     fontsize=8)
     return fig
-
-
-def _mass_on_range(pl, x) -> float:
-    """Sum of the absolute slope jumps at breakpoints in ``[min x, max x]`` (for the title)."""
-    inside = (pl.breakpoints >= x.min()) & (pl.breakpoints <= x.max())
-    return float(np.abs(pl.slope_jumps()[inside]).sum())
 
 
 def explorer():

@@ -15,9 +15,9 @@ browser download is never used). For every page the tests assert that
   error widget) with the control labels stored in the embedded widget state;
 
 plus: the search page finds "knot", the claims ledger's table has rows whose claim links
-resolve, and the API page documents the package's functions. A full-page screenshot of every
-page is kept in ``_build/screenshots/`` (``RELUBOOK_SCREENSHOTS`` to change it) as a build
-artefact.
+resolve and fits the page's content column, and the API page documents the package's
+functions. A full-page screenshot of every page is kept in ``_build/screenshots/``
+(``RELUBOOK_SCREENSHOTS`` to change it) as a build artefact.
 
 Which book: ``RELUBOOK_HTML`` (a built ``_build/html``), else ``_build/html`` of this
 repository. The module is skipped, with the reason, when Playwright, Chromium
@@ -447,9 +447,17 @@ def test_ledger_is_populated(context_factory, base_url):
                  cells: [...r.cells].map(c => c.innerText.trim()),
                  claim: (r.cells[0].querySelector('a') || {}).href || null,
                  visible: r.getBoundingClientRect().height > 0}))""")
+        # the table fits the content column (_vendor/claims_ledger.css): nothing to scroll to
+        fit = page.eval_on_selector(
+            ".claims-ledger table",
+            """t => ({table: t.scrollWidth, column: t.parentElement.clientWidth,
+                     right: t.getBoundingClientRect().right,
+                     edge: t.parentElement.getBoundingClientRect().right})""")
     finally:
         ctx.close()
     assert rows, "the ledger table has no rows"
+    assert fit["table"] <= fit["column"] and fit["right"] <= fit["edge"] + 0.5, (
+        f"the ledger table is wider than the page's column at {VIEWPORT['width']} px: {fit}")
     for row in rows:
         assert row["visible"], row
         assert len(row["cells"]) == 5 and all(row["cells"][:4]), row
