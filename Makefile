@@ -17,9 +17,10 @@ warm: ## set up .venv and compile the numba kernels into _build/numba_cache
 test: warm ## unit tests, every chapter cell by cell (nbval), the no-execution -W -n build
 	$(ENV) python -m pytest -n 2 tests chapters
 
-# jupyter-cache keys a notebook on its code cells only, so a change in relubook (or in the pins)
-# would leave stale outputs in the book: drop the execution cache when their hash changes.
-CODE_HASH = find relubook -name '*.py' | LC_ALL=C sort | xargs cat requirements.txt | sha256sum
+# jupyter-cache keys a notebook on its code cells only, so a change in relubook, in the pins or
+# in the benchmark results the Speed page reads would leave stale outputs in the book: drop the
+# execution cache when their hash changes.
+CODE_HASH = find relubook -name '*.py' | LC_ALL=C sort | xargs cat requirements.txt benchmarks/results.json | sha256sum
 
 book: warm ## execute (cached) and build the book strictly into _build/html
 	@mkdir -p _build; h=$$($(CODE_HASH)); \

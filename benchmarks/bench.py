@@ -1,24 +1,31 @@
-"""Speed of relubook's compiled engine against the plain PyTorch training loop.
+"""Speed of relubook's compiled engine against the plain PyTorch loop and the machine's limit.
 
 Usage::
 
-    python benchmarks/bench.py [--quick]
+    python benchmarks/bench.py [--quick] [--only SECTION ...]
 
-Three comparisons, measured in one run. Timings are interleaved (A B A B ...) and the
-medians are reported, because the machines are shared:
+Measured in one run, timings interleaved (A B C A B C ...) with medians reported, because the
+machines are shared (the harness is :mod:`relubook.speed`, shared with the book's Speed page):
 
-1. gradient descent: :func:`relubook.gradient_descent` against
+0. the machine's limit (:func:`relubook.speed.roofline`): one-thread matrix-multiply FLOP/s
+   in float64 and float32 and the triad bandwidth in L2, L3 and memory;
+1. gradient descent, n in {10, 100}, m in {100, 1000, 10000, 100000}: relubook's dense and
+   sorted backends (float64) and dense float32, a closed-form NumPy loop with preallocated
+   buffers (:func:`numpy_gradient_descent`, below) and the plain PyTorch loop
    :func:`relubook.torch_loop.torch_gradient_descent` (``nn.Module``, autograd,
-   ``torch.optim.SGD``, float64) for n in {10, 100} and m in {100, 1000, 10000};
-2. gradient flow to a horizon T from a small initialisation: RK4 and Heun against Euler
+   ``torch.optim.SGD``, float64); the dense path as a fraction of the machine's limit;
+2. d inputs, pairwise orthogonal, no biases (n = d in {4, 50}, m in {100, 1000, 10000}):
+   the general dense backend, the orthogonal backend (``U = W X^T``) and the torch loop;
+3. gradient flow to a horizon T from a small initialisation: RK4 and Heun against Euler
    (gradient descent) with step 1e-3, with the error of each loss curve against a fine
    reference;
-3. Langevin dynamics: :func:`relubook.langevin` (float64 NumPy noise) against an autograd
-   loop with float64 ``torch.randn`` noise.
+4. Langevin dynamics at the sizes of 1: :func:`relubook.langevin` with float64 and float32
+   noise against an autograd loop with float64 ``torch.randn`` noise.
 
-Each comparison also runs both sides from the same start (and, for Langevin, with the same
-noise) and reports the largest difference of the parameters. The tables are printed and
-written to ``benchmarks/results.json`` and ``benchmarks/results.md``.
+Each comparison also runs the sides from the same start (for Langevin, with the same noise)
+and reports the largest difference of the parameters. The tables are printed and written to
+``benchmarks/results.json`` and ``benchmarks/results.md`` (``results_quick.*`` with
+``--quick``; nothing is written with ``--only``).
 """
 
 from __future__ import annotations
@@ -39,31 +46,56 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(HERE.parent / "_build" / "numba_cac
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 import relubook as rb  # noqa: E402
-from relubook.dynamics import warm_up  # noqa: E402
+from relubook.dynamics import auto_backend, warm_up  # noqa: E402
+from relubook.speed import (gd_runner, max_param_diff, orthogonal_problem, problem,  # noqa: E402
+                            roofline, throughput)
 from relubook.torch_loop import torch_gradient_descent, torch_module  # noqa: E402
 
 torch.set_num_threads(1)
+SECTIONS = ("gd", "orthogonal", "flow", "langevin")
 
 
-# ---------------------------------------------------------------------------- problems
-def problem(n: int, m: int, init_scale: float = 1.0, scale: float | None = None, seed: int = 0):
-    """Sorted uniform inputs on [-1, 1], targets ``sin(pi x) + x / 2``, a random network
-    (mean-field scale ``1/m`` unless ``scale`` is given)."""
-    x = np.sort(np.random.default_rng(seed).uniform(-1, 1, n))
-    y = np.sin(np.pi * x) + 0.5 * x
-    net = rb.random_net(m, seed=seed + 1, init_scale=init_scale,
-                        scale=1.0 / m if scale is None else scale)
-    return net, x, y
+# ------------------------------------------------------------------------- baselines
+def numpy_gradient_descent(net: rb.ShallowNet, x, y, lr: float, steps: int) -> rb.ShallowNet:
+    """Gradient descent in closed form with NumPy, preallocated buffers and ``out=`` (one input).
 
-
-def max_diff(net: rb.ShallowNet, ref: rb.ShallowNet) -> float:
-    """Largest absolute difference of the parameters of two networks of the same shape."""
-    pairs = [(net.a, ref.a), (net.w, ref.w), ([net.c], [ref.c])]
-    if net.b is not None:
-        pairs.append((net.b, ref.b))
-    return max(float(np.max(np.abs(np.subtract(p, q)))) for p, q in pairs)
+    One step: ``D = 1[x w^T + b > 0]`` (n x m, in place), ``F = D [a w, a b]`` (n x 2) gives
+    ``f = s (x F_0 + F_1) + c``; with ``r = (f - y) / n``, ``P = D^T [r x, r]`` (m x 2) gives
+    ``dL/dw = s a P_0``, ``dL/db = s a P_1``, ``dL/da = s (w P_0 + b P_1)``. ``c`` is not
+    trained, as in the other loops here.
+    """
+    a, w, b = net.a.copy(), net.w.copy(), net.b.copy()
+    s, c, n, m = net.scale, net.c, x.size, net.width
+    D = np.empty((n, m))
+    AW, RX, F, P = np.empty((m, 2)), np.empty((n, 2)), np.empty((n, 2)), np.empty((m, 2))
+    f, ga, gw, gb, tmp = np.empty(n), np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    for _ in range(steps):
+        np.multiply.outer(x, w, out=D)
+        D += b
+        np.greater(D, 0.0, out=D)
+        np.multiply(a, w, out=AW[:, 0])
+        np.multiply(a, b, out=AW[:, 1])
+        np.matmul(D, AW, out=F)
+        np.multiply(x, F[:, 0], out=f)
+        f += F[:, 1]
+        f *= s
+        f += c - y
+        f /= n                                   # f is now the residual r
+        np.multiply(f, x, out=RX[:, 0])
+        RX[:, 1] = f
+        np.matmul(D.T, RX, out=P)
+        np.multiply(w, P[:, 0], out=ga)
+        np.multiply(b, P[:, 1], out=tmp)
+        ga += tmp
+        np.multiply(a, P[:, 0], out=gw)
+        np.multiply(a, P[:, 1], out=gb)
+        a -= (lr * s) * ga
+        w -= (lr * s) * gw
+        b -= (lr * s) * gb
+    return rb.ShallowNet(a=a, w=w, b=b, c=c, scale=s)
 
 
 def torch_langevin(net: rb.ShallowNet, x, y, lr: float, steps: int, beta: float,
@@ -91,72 +123,118 @@ def torch_langevin(net: rb.ShallowNet, x, y, lr: float, steps: int, beta: float,
                 for p in params:
                     p.add_(torch.randn_like(p), alpha=sigma)
             else:
-                row = torch.from_numpy(noise[t])
+                row = torch.from_numpy(np.asarray(noise[t], dtype=np.float64))
                 model.out.weight[0].add_(row[:m], alpha=sigma)
                 model.hidden.weight[:, 0].add_(row[m:2 * m], alpha=sigma)
                 model.hidden.bias.add_(row[2 * m:], alpha=sigma)
     return model.to_net()
 
 
-# ----------------------------------------------------------------------------- timing
-def interleaved(runs: dict, rounds: int) -> dict:
-    """Median CPU and wall times of zero-argument callables, timed in turn ``rounds`` times.
-
-    Returns ``{name: (cpu, wall)}``. The process's CPU time does not count the time the
-    process waits while other jobs hold the cores, so on a shared machine it estimates the
-    wall time on an idle one; both are reported.
-    """
-    times = {name: [] for name in runs}
-    for _ in range(rounds):
-        for name, run in runs.items():
-            cpu, wall = time.process_time(), time.perf_counter()
-            run()
-            times[name].append((time.process_time() - cpu, time.perf_counter() - wall))
-    return {name: tuple(np.median(t, axis=0)) for name, t in times.items()}
+def relative_diff(net: rb.ShallowNet, ref: rb.ShallowNet) -> float:
+    """Largest parameter difference relative to the largest parameter of ``ref``."""
+    scale = max(np.max(np.abs(ref.a)), np.max(np.abs(ref.w)),
+                np.max(np.abs(ref.b)) if ref.has_bias else 0.0)
+    return max_param_diff(net, ref) / scale
 
 
-def steps_for(run, seconds: float, probe: int) -> int:
-    """How many steps of ``run(steps)`` take about ``seconds`` (from a run of ``probe``)."""
-    start = time.process_time()
-    run(probe)
-    per_step = (time.process_time() - start) / probe
-    return max(probe, int(seconds / per_step))
+def ratios(speeds: dict, baseline: str = "torch") -> dict:
+    """Steps per second (CPU and wall) and the ratios over ``baseline``."""
+    base = speeds[baseline]
+    return {"steps_per_s": {k: v["steps_per_s"] for k, v in speeds.items()},
+            "steps_per_s_wall": {k: v["steps_per_s_wall"] for k, v in speeds.items()},
+            "ratio": {k: v["steps_per_s"] / base["steps_per_s"] for k, v in speeds.items()},
+            "ratio_wall": {k: v["steps_per_s_wall"] / base["steps_per_s_wall"]
+                           for k, v in speeds.items()}}
 
 
-def speeds(n: int, m: int, k_ours: int, k_torch: int, t: dict) -> dict:
-    """Steps per second (CPU time) and the ratios by CPU and by wall time."""
-    (c_ours, w_ours), (c_torch, w_torch) = t["relubook"], t["torch"]
-    return {"n": n, "m": m, "relubook_steps_per_s": k_ours / c_ours,
-            "torch_steps_per_s": k_torch / c_torch,
-            "ratio": k_ours / c_ours / (k_torch / c_torch),
-            "ratio_wall": k_ours / w_ours / (k_torch / w_torch)}
+def torch_probe(n: int, m: int) -> int:
+    """Steps of the first (probing) call of the torch loop: a few at the largest sizes."""
+    return 2 if n * m >= 10 ** 6 else 5
+
+
+def check_steps_for(n: int, m: int, base: int) -> int:
+    """Steps of the correctness comparison: fewer where the torch loop takes 0.1 s a step."""
+    return base if n * m <= 10 ** 6 else max(10, base // 5)
 
 
 # ------------------------------------------------------------------------ comparisons
-def bench_gd(sizes, rounds: int, seconds: float, check_steps: int) -> list[dict]:
+def bench_gd(sizes, rounds: int, seconds: float, check_steps: int, roof) -> list[dict]:
     """Gradient descent (lr = m / 2, i.e. 1/2 on the mean-field time scale)."""
     rows = []
     for n, m in sizes:
         net, x, y = problem(n, m)
         lr = 0.5 * m
+        runs = {
+            "dense": gd_runner(net, x, y, lr, backend="dense"),
+            "sorted": gd_runner(net, x, y, lr, backend="sorted"),
+            "dense_f32": gd_runner(net, x, y, lr, backend="dense", dtype="float32"),
+            "numpy": lambda k: numpy_gradient_descent(net, x, y, lr, k),
+            "torch": lambda k: torch_gradient_descent(net, x, y, lr=lr, steps=k),
+        }
+        probe = {"dense": 50, "sorted": 50, "dense_f32": 50, "numpy": 5,
+                 "torch": torch_probe(n, m)}
+        row = {"n": n, "m": m, "auto_backend": auto_backend(net, x)} | ratios(
+            throughput(runs, seconds=seconds, rounds=rounds, probe=probe))
+        row["relubook"] = row["auto_backend"]
+        row["ratio_auto"] = row["ratio"][row["auto_backend"]]
+        row["limit_f64"], row["limit_f32"] = roof.dense_limit(n, m), roof.dense_limit(
+            n, m, "float32")
+        sps = row["steps_per_s"]
+        row["fraction_of_limit"] = {"dense": sps["dense"] / row["limit_f64"],
+                                    "sorted": sps["sorted"] / row["limit_f64"],
+                                    "dense_f32": sps["dense_f32"] / row["limit_f32"],
+                                    "numpy": sps["numpy"] / row["limit_f64"],
+                                    "torch": sps["torch"] / row["limit_f64"]}
+        k = check_steps_for(n, m, check_steps)
+        ref, _ = torch_gradient_descent(net, x, y, lr=lr, steps=k)
+        finals = {name: runs[name](k) for name in ("dense", "sorted", "dense_f32")}
+        row["check_steps"] = k
+        row["loss_after_check"] = float(finals["dense"].loss[-1])
+        row["max_param_diff"] = {name: max_param_diff(finals[name].net, ref)
+                                 for name in ("dense", "sorted")}
+        row["max_param_diff"]["numpy"] = max_param_diff(numpy_gradient_descent(
+            net, x, y, lr, k), ref)
+        row["f32_relative_diff"] = relative_diff(finals["dense_f32"].net, finals["dense"].net)
+        rows.append(row)
+        print(f"  GD n={n:<4d} m={m:<7d} " + "  ".join(
+            f"{name} {v:,.0f}/s" for name, v in sps.items())
+            + f"  auto={row['auto_backend']} x{row['ratio_auto']:.0f}"
+            f"  dense {100 * row['fraction_of_limit']['dense']:.0f}% of limit"
+            f"  max|dtheta| {max(row['max_param_diff'].values()):.1e}"
+            f"  f32 rel {row['f32_relative_diff']:.1e}", flush=True)
+    return rows
 
-        def ours(k):
-            return rb.gradient_descent(net, x, y, lr=lr, steps=k, record=2)
 
-        def theirs(k):
-            return torch_gradient_descent(net, x, y, lr=lr, steps=k)
-
-        k_ours, k_torch = steps_for(ours, seconds, 200), steps_for(theirs, seconds, 5)
-        t = interleaved({"relubook": lambda: ours(k_ours), "torch": lambda: theirs(k_torch)},
-                        rounds)
-        run = ours(check_steps)
-        diff = max_diff(run.net, theirs(check_steps)[0])
-        rows.append(speeds(n, m, k_ours, k_torch, t) | {
-            "check_steps": check_steps, "loss_after_check": float(run.loss[-1]),
-            "max_param_diff": diff})
-        print(f"  GD n={n:<4d} m={m:<6d} relubook {rows[-1]['relubook_steps_per_s']:10.0f}/s  "
-              f"torch {rows[-1]['torch_steps_per_s']:7.0f}/s  x{rows[-1]['ratio']:6.1f} "
-              f"(wall x{rows[-1]['ratio_wall']:.1f})  max|dtheta| {diff:.1e}", flush=True)
+def bench_orthogonal(sizes, rounds: int, seconds: float, check_steps: int) -> list[dict]:
+    """d pairwise orthogonal inputs (n = d), no biases: dense against the ``U = W X^T`` basis."""
+    rows = []
+    for d, m in sizes:
+        net, x, y = orthogonal_problem(d, m)
+        lr = 0.5 * m
+        runs = {
+            "dense": gd_runner(net, x, y, lr, backend="dense"),
+            "orthogonal": gd_runner(net, x, y, lr, backend="orthogonal"),
+            "orthogonal_f32": gd_runner(net, x, y, lr, backend="orthogonal", dtype="float32"),
+            "torch": lambda k: torch_gradient_descent(net, x, y, lr=lr, steps=k),
+        }
+        probe = {"dense": 50, "orthogonal": 50, "orthogonal_f32": 50, "torch": 5}
+        row = {"d": d, "n": d, "m": m, "auto_backend": auto_backend(net, x)} | ratios(
+            throughput(runs, seconds=seconds, rounds=rounds, probe=probe))
+        ref, _ = torch_gradient_descent(net, x, y, lr=lr, steps=check_steps)
+        finals = {name: runs[name](check_steps) for name in ("dense", "orthogonal",
+                                                              "orthogonal_f32")}
+        row["check_steps"] = check_steps
+        row["loss_after_check"] = float(finals["orthogonal"].loss[-1])
+        row["max_param_diff"] = {name: max_param_diff(finals[name].net, ref)
+                                 for name in ("dense", "orthogonal")}
+        row["f32_relative_diff"] = relative_diff(finals["orthogonal_f32"].net,
+                                                 finals["orthogonal"].net)
+        rows.append(row)
+        print(f"  orthogonal d={d:<3d} m={m:<6d} " + "  ".join(
+            f"{name} {v:,.0f}/s" for name, v in row["steps_per_s"].items())
+            + f"  auto={row['auto_backend']}"
+            f"  x{row['ratio']['orthogonal']:.0f} (dense x{row['ratio']['dense']:.0f})"
+            f"  max|dtheta| {max(row['max_param_diff'].values()):.1e}", flush=True)
     return rows
 
 
@@ -169,12 +247,12 @@ def bench_flow(t_end: float, rounds: int, torch_steps: int) -> dict:
                ("rk4", 0.1), ("rk4", 0.05), ("rk4", 0.02)]
     runs = {f"{meth} h={h:g}": (lambda meth=meth, h=h: rb.gradient_flow(
         net, x, y, t_end, dt=h, method=meth, record=2)) for meth, h in methods}
-    times = interleaved(runs, rounds)
+    times = rb.speed.interleaved(runs, rounds)
     rows = []
     for (meth, h), name in zip(methods, runs):
         curve = rb.gradient_flow(net, x, y, t_end, dt=h, method=meth, record=grid).loss
         rows.append({"method": meth, "h": h, "steps": round(t_end / h),
-                     "seconds": times[name][0], "seconds_wall": times[name][1],
+                     "seconds": times[name].cpu, "seconds_wall": times[name].wall,
                      "curve_error": float(np.max(np.abs(np.log(curve) - np.log(ref.loss)))),
                      "final_loss_error": float(abs(curve[-1] / ref.loss[-1] - 1))})
     euler = rows[0]
@@ -189,9 +267,10 @@ def bench_flow(t_end: float, rounds: int, torch_steps: int) -> dict:
         print(f"  flow {row['method']:5s} h={row['h']:<6g} {row['seconds'] * 1e3:8.1f} ms  "
               f"curve err {row['curve_error']:.1e}  L(T) err {row['final_loss_error']:.1e}  "
               f"x{row['speedup_vs_euler']:.1f} vs Euler", flush=True)
-    return {"t_end": t_end, "reference": "heun h=1e-4", "reference_final_loss":
-            float(ref.loss[-1]), "rows": rows, "torch_gd_seconds_extrapolated": torch_seconds,
-            "torch_probe_steps": torch_steps, "best_at_euler_accuracy": best}
+    return {"t_end": t_end, "backend": auto_backend(net, x), "reference": "heun h=1e-4",
+            "reference_final_loss": float(ref.loss[-1]), "rows": rows,
+            "torch_gd_seconds_extrapolated": torch_seconds, "torch_probe_steps": torch_steps,
+            "best_at_euler_accuracy": best}
 
 
 def bench_langevin(sizes, rounds: int, seconds: float, check_steps: int) -> list[dict]:
@@ -200,24 +279,25 @@ def bench_langevin(sizes, rounds: int, seconds: float, check_steps: int) -> list
     rows = []
     for n, m in sizes:
         net, x, y = problem(n, m)
-
-        def ours(k):
-            return rb.langevin(net, x, y, lr, k, beta, wd, seed=0, record=2)
-
-        def theirs(k):
-            return torch_langevin(net, x, y, lr, k, beta, wd)
-
-        k_ours, k_torch = steps_for(ours, seconds, 20), steps_for(theirs, seconds, 5)
-        t = interleaved({"relubook": lambda: ours(k_ours), "torch": lambda: theirs(k_torch)},
-                        rounds)
-        noise = np.random.default_rng(0).standard_normal((check_steps, 3 * m))
-        diff = max_diff(ours(check_steps).net,
-                        torch_langevin(net, x, y, lr, check_steps, beta, wd, noise))
-        rows.append(speeds(n, m, k_ours, k_torch, t) | {
-            "check_steps": check_steps, "max_param_diff": diff})
-        print(f"  Langevin n={n:<4d} m={m:<6d} relubook {rows[-1]['relubook_steps_per_s']:8.0f}/s"
-              f"  torch {rows[-1]['torch_steps_per_s']:7.0f}/s  x{rows[-1]['ratio']:5.1f} "
-              f"(wall x{rows[-1]['ratio_wall']:.1f})  max|dtheta| {diff:.1e}", flush=True)
+        runs = {
+            "noise_f64": lambda k: rb.langevin(net, x, y, lr, k, beta, wd, seed=0, record=2),
+            "noise_f32": lambda k: rb.langevin(net, x, y, lr, k, beta, wd, seed=0, record=2,
+                                               noise="float32"),
+            "torch": lambda k: torch_langevin(net, x, y, lr, k, beta, wd),
+        }
+        probe = {"noise_f64": 20, "noise_f32": 20, "torch": torch_probe(n, m)}
+        row = {"n": n, "m": m, "auto_backend": auto_backend(net, x)} | ratios(
+            throughput(runs, seconds=seconds, rounds=rounds, probe=probe))
+        k = check_steps_for(n, m, check_steps)
+        noise = np.random.default_rng(0).standard_normal((k, 3 * m))
+        diff = max_param_diff(runs["noise_f64"](k).net,
+                              torch_langevin(net, x, y, lr, k, beta, wd, noise))
+        row["check_steps"], row["max_param_diff"] = k, diff
+        rows.append(row)
+        print(f"  Langevin n={n:<4d} m={m:<7d} " + "  ".join(
+            f"{name} {v:,.0f}/s" for name, v in row["steps_per_s"].items())
+            + f"  x{row['ratio']['noise_f64']:.1f} (f32 noise x{row['ratio']['noise_f32']:.1f})"
+            f"  max|dtheta| {diff:.1e}", flush=True)
     return rows
 
 
@@ -232,68 +312,166 @@ def machine() -> dict:
     return {"cpu": cpu, "python": platform.python_version(), "numpy": np.__version__,
             "torch": torch.__version__, "numba": numba.__version__,
             "threads": 1, "load_average": list(os.getloadavg()),
-            "date": time.strftime("%Y-%m-%d %H:%M")}
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def _si(value: float) -> str:
+    """Steps per second in a short form: 1.2M, 345k, 6.7k, 89, 1.2."""
+    if value >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if value >= 1e3:
+        return f"{value / 1e3:.3g}k"
+    return f"{value:.2g}" if value < 10 else f"{value:.0f}"
+
+
+def _x(ratio: float) -> str:
+    """A ratio with three significant digits at most: 3.6x, 99.6x, 526x."""
+    return f"{ratio:.1f}x" if ratio < 100 else f"{ratio:.0f}x"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table: header, separator and rows, one line each."""
+    return ["| " + " | ".join(cells) + " |"
+            for cells in [header, ["---"] * len(header), *rows]]
 
 
 def markdown(results: dict) -> str:
-    """The three tables of ``results`` in Markdown."""
-    lines = [f"Measured {results['machine']['date']} on {results['machine']['cpu']}; "
-             f"load average {results['machine']['load_average'][0]:.1f} at the start; "
-             f"{results['rounds']} interleaved rounds, medians of CPU time (the ratio by "
-             "wall-clock time in brackets).", "",
-             "**Gradient descent** (lr = m/2, mean-field scale 1/m; max |dtheta| after "
-             f"{results['gd'][0]['check_steps']} steps from the same start)", "",
-             "| n | m | relubook steps/s | torch steps/s | ratio | max abs param diff |",
-             "|---|---|---|---|---|---|"]
-    lines += [f"| {r['n']} | {r['m']} | {r['relubook_steps_per_s']:,.0f} | "
-              f"{r['torch_steps_per_s']:,.0f} | **{r['ratio']:.0f}x** ({r['ratio_wall']:.0f}x) | "
-              f"{r['max_param_diff']:.1e} |" for r in results["gd"]]
-    flow = results["flow"]
-    lines += ["", f"**Gradient flow** to T = {flow['t_end']:g} (n = 10, m = 100, init 1e-6); "
-              f"errors against {flow['reference']}; curve error = max |log L - log L_ref| "
-              "over 201 times", "",
-              "| method | h | steps | time | curve error | L(T) error | speed-up vs Euler 1e-3 |",
-              "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['method']} | {r['h']:g} | {r['steps']:,} | {r['seconds'] * 1e3:.1f} ms | "
-              f"{r['curve_error']:.1e} | {r['final_loss_error']:.1e} | "
-              f"{r['speedup_vs_euler']:.1f}x |" for r in flow["rows"]]
-    best = flow["best_at_euler_accuracy"]
-    if best:
-        lines += ["", f"Cheapest scheme at least as accurate as Euler h = 1e-3: {best['method']} "
-                  f"h = {best['h']:g}, **{best['speedup_vs_euler']:.0f}x** cheaper. The torch "
-                  f"autograd loop would take {flow['torch_gd_seconds_extrapolated']:.0f} s for "
-                  f"Euler h = 1e-3 (extrapolated from {flow['torch_probe_steps']} steps)."]
-    lines += ["", "**Langevin** (lr 0.05, weight decay 1e-3, beta 1e4; max |dtheta| after "
-              f"{results['langevin'][0]['check_steps']} steps with the same noise)", "",
-              "| n | m | relubook steps/s | torch steps/s | ratio | max abs param diff |",
-              "|---|---|---|---|---|---|"]
-    lines += [f"| {r['n']} | {r['m']} | {r['relubook_steps_per_s']:,.0f} | "
-              f"{r['torch_steps_per_s']:,.0f} | **{r['ratio']:.1f}x** ({r['ratio_wall']:.1f}x) "
-              f"| {r['max_param_diff']:.1e} |" for r in results["langevin"]]
+    """The tables of ``results`` in Markdown."""
+    mach, lines = results["machine"], []
+    lines += [f"Measured {mach['date']} on {mach['cpu']}; load average "
+              f"{mach['load_average'][0]:.1f} at the start and "
+              f"{mach.get('load_average_end', [float('nan')])[0]:.1f} at the end; "
+              f"{results['rounds']} interleaved rounds of about {results['seconds']:g} s, "
+              "medians of CPU time (ratios by wall-clock time in brackets).", ""]
+    roof = results.get("roofline")
+    if roof:
+        lines += ["**Machine limit** (one thread, best of the timings): matrix multiply "
+                  f"{roof['flops64'] / 1e9:.0f} GFLOP/s in float64, "
+                  f"{roof['flops32'] / 1e9:.0f} GFLOP/s in float32; triad bandwidth "
+                  f"{roof['bandwidth_l2'] / 1e9:.0f} GB/s in L2, "
+                  f"{roof['bandwidth_l3'] / 1e9:.0f} GB/s in L3, "
+                  f"{roof['bandwidth_dram'] / 1e9:.0f} GB/s from memory.", ""]
+    if results.get("gd"):
+        gd = results["gd"]
+        lines += ["**Gradient descent**, steps per second (lr = m/2, mean-field scale 1/m). "
+                  "The ratio is the backend that `backend=\"auto\"` picks over the torch "
+                  "loop.", ""]
+        lines += _table(
+            ["n", "m", "dense", "sorted", "dense f32", "numpy", "torch", "auto",
+             "auto / torch"],
+            [[str(r["n"]), f"{r['m']:,}"]
+             + [_si(r["steps_per_s"][k]) for k in ("dense", "sorted", "dense_f32", "numpy",
+                                                   "torch")]
+             + [r["auto_backend"], f"**{_x(r['ratio_auto'])}** "
+                f"({_x(r['ratio_wall'][r['auto_backend']])})"] for r in gd])
+        lines += ["", "Gradient descent as a fraction of the machine's limit for the dense "
+                  "step, `min(peak / (10 n m + 12 m), bandwidth / (48 m))` steps/s (float32: "
+                  "float32 peak, 24 m bytes); sorted does O(n + m) work and can exceed it. "
+                  f"Differences after {gd[0]['check_steps']} steps (fewer at n m = 10^7) "
+                  "from the same start: largest |dtheta| against the torch loop (float64), "
+                  "and dense float32 against dense float64, relative.", ""]
+        lines += _table(
+            ["n", "m", "limit f64", "dense", "sorted", "limit f32", "dense f32", "numpy",
+             "torch", "max abs dtheta vs torch (dense, sorted, numpy)", "f32 vs f64"],
+            [[str(r["n"]), f"{r['m']:,}", _si(r["limit_f64"]),
+              f"**{100 * r['fraction_of_limit']['dense']:.0f}%**",
+              f"{100 * r['fraction_of_limit']['sorted']:.0f}%", _si(r["limit_f32"]),
+              f"{100 * r['fraction_of_limit']['dense_f32']:.0f}%",
+              f"{100 * r['fraction_of_limit']['numpy']:.1f}%",
+              f"{100 * r['fraction_of_limit']['torch']:.2f}%",
+              ", ".join(f"{r['max_param_diff'][k]:.0e}" for k in ("dense", "sorted", "numpy")),
+              f"{r['f32_relative_diff']:.0e}"] for r in gd])
+    if results.get("orthogonal"):
+        ortho = results["orthogonal"]
+        lines += ["", "**d orthogonal inputs** (n = d points, no biases, lr = m/2, scale "
+                  f"1/m), steps per second; max |dtheta| against torch after "
+                  f"{ortho[0]['check_steps']} steps", ""]
+        lines += _table(
+            ["d = n", "m", "dense", "orthogonal", "orthogonal f32", "torch",
+             "orthogonal / torch", "dense / torch", "max abs dtheta (dense, orthogonal)",
+             "f32 vs f64"],
+            [[str(r["d"]), f"{r['m']:,}"]
+             + [_si(r["steps_per_s"][k]) for k in ("dense", "orthogonal", "orthogonal_f32",
+                                                   "torch")]
+             + [f"**{_x(r['ratio']['orthogonal'])}** ({_x(r['ratio_wall']['orthogonal'])})",
+                _x(r["ratio"]["dense"]),
+                f"{r['max_param_diff']['dense']:.0e}, {r['max_param_diff']['orthogonal']:.0e}",
+                f"{r['f32_relative_diff']:.0e}"] for r in ortho])
+    flow = results.get("flow")
+    if flow:
+        lines += ["", f"**Gradient flow** to T = {flow['t_end']:g} (n = 10, m = 100, init "
+                  f"1e-6, {flow['backend']} backend); errors against {flow['reference']}; "
+                  "curve error = max |log L - log L_ref| over 201 times", ""]
+        lines += _table(
+            ["method", "h", "steps", "time", "curve error", "L(T) error",
+             "speed-up vs Euler 1e-3"],
+            [[r["method"], f"{r['h']:g}", f"{r['steps']:,}", f"{r['seconds'] * 1e3:.1f} ms",
+              f"{r['curve_error']:.1e}", f"{r['final_loss_error']:.1e}",
+              f"{r['speedup_vs_euler']:.1f}x"] for r in flow["rows"]])
+        best = flow["best_at_euler_accuracy"]
+        if best:
+            lines += ["", f"Cheapest scheme at least as accurate as Euler h = 1e-3: "
+                      f"{best['method']} h = {best['h']:g}, **{best['speedup_vs_euler']:.1f}x** "
+                      f"cheaper. The torch autograd loop would take "
+                      f"{flow['torch_gd_seconds_extrapolated']:.0f} s for Euler h = 1e-3 "
+                      f"(extrapolated from {flow['torch_probe_steps']} steps)."]
+    if results.get("langevin"):
+        lang = results["langevin"]
+        lines += ["", "**Langevin** (lr 0.05, weight decay 1e-3, beta 1e4), steps per "
+                  "second; max |dtheta| of the float64-noise run against the autograd loop "
+                  f"fed the same noise, after {lang[0]['check_steps']} steps (fewer at "
+                  "n m = 10^7). The float32 noise comes from `torch.randn` (another stream).",
+                  ""]
+        lines += _table(
+            ["n", "m", "f64 noise", "f32 noise", "torch", "f64 noise / torch",
+             "f32 noise / torch", "max abs dtheta (f64 noise)"],
+            [[str(r["n"]), f"{r['m']:,}"]
+             + [_si(r["steps_per_s"][k]) for k in ("noise_f64", "noise_f32", "torch")]
+             + [f"**{_x(r['ratio'][k])}** ({_x(r['ratio_wall'][k])})"
+                for k in ("noise_f64", "noise_f32")]
+             + [f"{r['max_param_diff']:.0e}"] for r in lang])
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a subset, fewer rounds")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS,
+                        help="run these sections only (no files are written)")
     args = parser.parse_args(argv)
     if args.quick:
         sizes, rounds, seconds, t_end = [(10, 100), (10, 1000), (100, 1000)], 3, 0.1, 40.0
+        ortho, lang_sizes = [(4, 1000)], [(10, 10000)]
+        roof_options = {"repeats": 3, "seconds": 0.02}
     else:
-        sizes = [(n, m) for n in (10, 100) for m in (100, 1000, 10000)]
+        sizes = [(n, m) for n in (10, 100) for m in (100, 1000, 10000, 100000)]
         rounds, seconds, t_end = 5, 0.25, 100.0
+        ortho, lang_sizes = [(d, m) for d in (4, 50) for m in (100, 1000, 10000)], sizes
+        roof_options = {}
     warm_up()
-    results = {"machine": machine(), "quick": args.quick, "rounds": rounds}
+    results = {"machine": machine(), "quick": args.quick, "rounds": rounds, "seconds": seconds}
     print(f"{results['machine']['cpu']}, load {results['machine']['load_average'][0]:.1f}")
-    results["gd"] = bench_gd(sizes, rounds, seconds, check_steps=100)
-    results["flow"] = bench_flow(t_end, rounds, torch_steps=500 if args.quick else 2000)
-    lang_sizes = [(10, 10000)] if args.quick else sizes
-    results["langevin"] = bench_langevin(lang_sizes, rounds, seconds, check_steps=50)
+    roof = roofline(**roof_options)
+    results["roofline"] = roof.as_dict()
+    print(f"  roofline: {roof.flops64 / 1e9:.0f} / {roof.flops32 / 1e9:.0f} GFLOP/s (f64/f32), "
+          f"triad {roof.bandwidth_l2 / 1e9:.0f} / {roof.bandwidth_l3 / 1e9:.0f} / "
+          f"{roof.bandwidth_dram / 1e9:.0f} GB/s (L2/L3/memory)", flush=True)
+    with threadpool_limits(limits=1):                    # OpenBLAS, for the NumPy loop
+        if "gd" in args.only:
+            results["gd"] = bench_gd(sizes, rounds, seconds, check_steps=100, roof=roof)
+        if "orthogonal" in args.only:
+            results["orthogonal"] = bench_orthogonal(ortho, rounds, seconds, check_steps=100)
+        if "flow" in args.only:
+            results["flow"] = bench_flow(t_end, rounds,
+                                         torch_steps=500 if args.quick else 2000)
+        if "langevin" in args.only:
+            results["langevin"] = bench_langevin(lang_sizes, rounds, seconds, check_steps=50)
     results["machine"]["load_average_end"] = list(os.getloadavg())
-    suffix = "_quick" if args.quick else ""
-    (HERE / f"results{suffix}.json").write_text(json.dumps(results, indent=1))
     table = markdown(results)
-    (HERE / f"results{suffix}.md").write_text(table)
+    if tuple(args.only) == SECTIONS:
+        suffix = "_quick" if args.quick else ""
+        (HERE / f"results{suffix}.json").write_text(json.dumps(results, indent=1) + "\n")
+        (HERE / f"results{suffix}.md").write_text(table)
     print("\n" + table)
     return results
 

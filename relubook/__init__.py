@@ -20,6 +20,7 @@ from . import (
     plots,
     regimes,
     single_neuron,
+    speed,
     torch_loop,
     widgets,
 )
@@ -31,6 +32,6 @@ __all__ = [
     "ShallowNet", "PiecewiseLinear", "Trajectory", "gradient_descent", "gradient_flow",
     "langevin", "random_net", "relu", "data", "dynamics", "exercises", "interpolants",
     "landscape", "mean_field", "model", "orthogonal", "piecewise", "plots", "regimes",
-    "single_neuron", "torch_loop", "widgets",
+    "single_neuron", "speed", "torch_loop", "widgets",
 ]
 __version__ = "0.1.0"
