@@ -423,75 +423,53 @@ def _gradient(data, work, theta, s, has_bias, ga_out, gW_out, gb_out):
 
 
 # ------------------------------------------------------ orthogonal backend
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _rk_entry(th, v, g, h, wd, alpha, beta, stage, stages):
-    """One entry of :func:`_update`: returns the new ``(th, e, vsum)``.
-
-    One-stage schemes return ``th`` three times: their point and velocity sum may be
-    ``th``'s own array, and every one of the three writes must leave the new value.
-    """
-    if stages == 1:
-        th = th - h * (g + wd * th)
-        return th, th, th
-    g = g + wd * th
-    if stage == 0:
-        return th, th - alpha * h * g, -beta * g
-    if stage < stages - 1:
-        return th, th - alpha * h * g, v - beta * g
-    th = th + h * (v - beta * g)
-    return th, th, v
-
-
 @njit(cache=True, fastmath=_FASTMATH)
-def _orth_sweep(theta, point, vsum, r, rsq, acc, s, sb, h, wd, alpha, beta, stage, stages):
-    """One stage of a step for every neuron, in the basis of pre-activations.
+def _orth_block(theta, point, vsum, r, rsq, acc, scratch, j0, j1, s, sb, h, wd, alpha, beta,
+                stage, stages):
+    """One stage of a step for neurons ``j0..j1-1``, in the basis of pre-activations.
 
-    ``theta = (U, a, b)`` with ``U`` flat, row ``j`` (entries ``j n .. j n + n - 1``)
-    holding ``u_jk = <w_j, x_k> + b_j``; ``point``, ``vsum`` alike; ``rsq_k = r_k
-    ||x_k||^2``. For orthogonal inputs the gradients at the point are
-    ``dL/da_j = s sum_k r_k relu(u_jk)``, ``dL/db_j = sb a_j sum_k r_k 1[u_jk > 0]`` and the
-    image of the ``w`` and ``b`` gradients, ``d u_jk / d(-t) = s a_j rsq_k 1[u_jk > 0] +
-    dL/db_j``. Two passes over each row: the sums, then the update fused with the forward
-    pass ``acc_k += a_j relu(u_jk)`` at the new point.
+    ``theta = (U, a, b)`` with ``U`` of shape (n, m), ``U[k, j] = <w_j, x_k> + b_j``;
+    ``point`` and ``vsum`` alike; ``rsq_k = r_k ||x_k||^2``. For orthogonal inputs the
+    gradients at the point are ``dL/da_j = s sum_k r_k relu(u_kj)``, ``dL/db_j = sb a_j
+    sum_k r_k 1[u_kj > 0]`` and the image of the ``w`` and ``b`` gradients,
+    ``d u_kj / d(-t) = s a_j rsq_k 1[u_kj > 0] + dL/db_j``. Every loop runs over the
+    neurons of the block (vectorised for any n): the sums, the update of ``a`` and ``b``,
+    then row by row the update of ``U`` and the forward pass ``acc_k += a_j relu(u_kj)``.
     """
     U, a, b = theta
     eU, ea, eb = point
     vU, va, vb = vsum
-    n = r.size
-    zero = U.dtype.type(0.0)
-    for j in range(a.size):
-        o = j * n
-        t, p = zero, zero
-        for k in range(n):
-            rk = r[k] if eU[o + k] > 0.0 else zero
-            t += rk * eU[o + k]
-            p += rk
-        sa, gb = s * ea[j], sb * ea[j] * p
-        a[j], ea[j], va[j] = _rk_entry(a[j], va[j], s * t, h, wd, alpha, beta, stage, stages)
-        if sb != 0.0:
-            b[j], eb[j], vb[j] = _rk_entry(b[j], vb[j], gb, h, wd, alpha, beta, stage,
-                                           stages)
-        aj = ea[j]
-        if stages == 1:                     # e is U itself: update and forward in one pass
-            for k in range(n):
-                u = U[o + k]
-                u -= h * ((sa * rsq[k] if u > 0.0 else zero) + gb + wd * u)
-                U[o + k] = u
-                acc[k] += aj * max(u, zero)
-        else:                               # the entries of _rk_entry, loop by loop
-            for k in range(n):
-                g = (sa * rsq[k] if eU[o + k] > 0.0 else zero) + gb + wd * U[o + k]
-                if stage == 0:
-                    vU[o + k] = -beta * g
-                    eU[o + k] = U[o + k] - alpha * h * g
-                elif stage < stages - 1:
-                    vU[o + k] -= beta * g
-                    eU[o + k] = U[o + k] - alpha * h * g
-                else:
-                    U[o + k] += h * (vU[o + k] - beta * g)
-                    eU[o + k] = U[o + k]
-            for k in range(n):
-                acc[k] += aj * max(eU[o + k], zero)
+    ga, gb, sa, gu = scratch
+    n, nb = U.shape[0], j1 - j0
+    zero, one = U.dtype.type(0.0), U.dtype.type(1.0)
+    for q in range(nb):
+        ga[q] = zero
+        gb[q] = zero
+    for k in range(n):
+        rk, row = r[k], eU[k, j0:j1]
+        for q in range(nb):
+            on = rk if row[q] > 0.0 else zero
+            ga[q] += on * row[q]
+            gb[q] += on
+    ea_ = ea[j0:j1]
+    for q in range(nb):
+        sa[q] = s * ea_[q]                  # at the point, before a moves
+        ga[q] *= s
+        gb[q] *= sb * ea_[q]
+    _update(a[j0:j1], ea_, va[j0:j1], ga, ga, h, one, wd, zero, alpha, beta, stage, stages)
+    if sb != 0.0:
+        _update(b[j0:j1], eb[j0:j1], vb[j0:j1], gb, gb, h, one, wd, zero, alpha, beta, stage,
+                stages)
+    for k in range(n):
+        row, rk = eU[k, j0:j1], rsq[k]
+        for q in range(nb):
+            gu[q] = (sa[q] * rk if row[q] > 0.0 else zero) + gb[q]
+        _update(U[k, j0:j1], row, vU[k, j0:j1], gu, gu, h, one, wd, zero, alpha, beta,
+                stage, stages)
+        t = zero
+        for q in range(nb):
+            t += ea_[q] * max(row[q], zero)
+        acc[k] += t
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -500,18 +478,20 @@ def _orth_engine(ys, sq, work, theta, point, vsum, s, has_bias, train_c, h, wd, 
     """:func:`_engine` in the basis of pre-activations, for pairwise orthogonal inputs.
 
     ``theta = (U, a, b, c)``, ``point`` and ``vsum`` the same without ``c`` (see
-    :func:`_orth_sweep`). Every step is elementwise in ``U``: no inner products.
+    :func:`_orth_block`). Every step is elementwise in ``U``: no inner products.
     """
-    acc, r, rsq, empty = work
+    acc, r, rsq, scratch, empty = work
     U, a, b, c = theta
     eU, ea, eb = point
     alphas, betas, stages = tableau
-    n = ys.size
+    n, m = U.shape
     zero = U.dtype.type(0.0)
     sb = s if has_bias else zero
-    for j in range(a.size):
-        for k in range(n):
-            acc[k] += ea[j] * max(eU[j * n + k], zero)
+    for k in range(n):
+        t = zero
+        for j in range(m):
+            t += ea[j] * max(eU[k, j], zero)
+        acc[k] = t
     loss, rsum = _residual(ys, ys, acc, r, False, empty, empty, empty, empty, s, c[0])
     vc = 0.0
     for t in range(steps):
@@ -519,8 +499,9 @@ def _orth_engine(ys, sq, work, theta, point, vsum, s, has_bias, train_c, h, wd, 
             alpha, beta = alphas[st], betas[st]
             for k in range(n):
                 rsq[k] = r[k] * sq[k]
-            _orth_sweep((U, a, b), point, vsum, r, rsq, acc, s, sb, h, wd, alpha, beta, st,
-                        stages)
+            for j0 in range(0, m, _BLOCK):
+                _orth_block((U, a, b), point, vsum, r, rsq, acc, scratch, j0,
+                            min(m, j0 + _BLOCK), s, sb, h, wd, alpha, beta, st, stages)
             vc, ec = _output_bias(c, vc, rsum, train_c, h, alpha, beta, st, stages)
             loss, rsum = _residual(ys, ys, acc, r, False, empty, empty, empty, empty, s, ec)
     return loss
@@ -539,43 +520,31 @@ def _tableau(method, dtype) -> tuple:
     return tuple(t(v) for v in alphas), tuple(t(v) for v in betas), stages
 
 
-def _prepare(x1, X, y, P, keep=None, use_sorted=False):
-    """Data, scratch and ``(d, m)`` input weights of one call (see :func:`_engine`), in the
-    precision of the parameters ``P``.
-
-    ``keep``: a scratch vector of at least ``m`` entries that persists between the calls of
-    one run (``None`` for one-off evaluations). The sorted backend (``use_sorted``; one
-    input) stores its boundary codes there (as ``code + 1`` in the bits of float64 entries)
-    and starts the next call from them. Any content is safe: out-of-range codes are searched
-    afresh, stale ones walked.
-    """
+def _prepare(x1, X, y, P, use_sorted=False):
+    """Data and scratch arrays of the engine (see :func:`_engine`), in the precision of the
+    parameters ``P``; the sorted backend's boundary codes start unknown."""
     n, m, d = y.size, P[1].size, P[3].shape[1]
     dt = P[0].dtype
     xs, ys = x1, y
-    kk = np.zeros(0, np.uint64)
     if use_sorted:
         order = np.argsort(x1, kind="stable")
         xs, ys = x1[order], y[order]
-        kk = keep[:m].view(np.uint64) - np.uint64(1)
-        kk[kk > np.uint64(2 * n + 1)] = _UNKNOWN
     xs, X, ys = (np.ascontiguousarray(v, dtype=dt) for v in (xs, X, ys))
     xe = np.concatenate(([-np.inf], xs, [np.inf])).astype(dt)
-    WT = P[2].reshape(1, m) if d == 1 else np.ascontiguousarray(P[3].T)
     size = 2 * (n + 1) * use_sorted
+    kk = np.full(m if use_sorted else 0, _UNKNOWN, np.uint64)
     work = (np.zeros(n, dt), np.empty(n, dt), np.empty(_BLOCK, dt), np.empty(_BLOCK, dt),
             np.empty((d, _BLOCK), dt), np.empty(_BLOCK, dt), kk,
             *(np.zeros(size, dt) for _ in range(4)))
-    return (xs, X, ys, xe, use_sorted), work, WT
+    return (xs, X, ys, xe, use_sorted), work
 
 
-def _finish(P, WT, work, keep):
-    """Write back the working copy ``WT`` of the input weights (a copy only when d > 1) and
-    keep the boundary codes of the sorted backend for the next call."""
-    if P[3].shape[1] > 1:
-        P[3][:] = WT.T
-    kk = work[6]
-    if kk.size:
-        keep[:kk.size].view(np.uint64)[:] = kk + np.uint64(1)
+def _stage_buffers(method, arrays):
+    """Evaluation points and velocity sums of a scheme: the parameters themselves for
+    one-stage schemes, copies and scratch otherwise."""
+    if _TABLEAUS[method][2] == 1:
+        return arrays, arrays
+    return tuple(v.copy() for v in arrays), tuple(np.empty_like(v) for v in arrays)
 
 
 def step_cost(n: int, m: int, d: int, backend: str = "dense") -> int:
@@ -595,7 +564,8 @@ def loss_and_grad(x1, X, y, P, G, s, has_bias, r, want_grad):
     ``r``: (n,) array that receives ``(f - y) / n``. Without hidden biases the ``b``
     gradient is zero. Float64.
     """
-    data, work, WT = _prepare(x1, X, y, P)
+    data, work = _prepare(x1, X, y, P)
+    WT = P[2].reshape(1, -1) if P[3].shape[1] == 1 else np.ascontiguousarray(P[3].T)
     empty = np.empty(0)
     outs = (G[1], G[3], G[4]) if want_grad else (empty, np.empty((0, 0)), empty)
     loss, rsum = _gradient(data, work, (P[1], WT, P[4], P[5]), float(s), bool(has_bias), *outs)
@@ -605,64 +575,53 @@ def loss_and_grad(x1, X, y, P, G, s, has_bias, r, want_grad):
     return loss
 
 
-def gd_run(x1, X, y, P, G, s, has_bias, train_c, lr, wd, steps, use_sorted=False):
-    """``steps`` gradient-descent updates in place; returns the final loss.
+class Engine:
+    """The dense or sorted backend bound to one run: data and scratch space are prepared
+    once, and every call advances the parameters ``P`` (views of :func:`views`, float64 or
+    float32) in place by some steps and returns the loss at the end.
 
-    ``theta <- theta - lr * (grad + wd * theta)`` on ``(a, w, b)``; ``c`` moves by
-    ``-lr * dL/dc`` only if ``train_c``. ``G``: scratch that persists between the calls of
-    a run (see :func:`_prepare`). The precision is that of ``P`` (float64 or float32).
+    The sorted backend keeps each neuron's boundary code in its scratch space between
+    calls, so a call starts where the previous one stopped.
     """
-    data, work, WT = _prepare(x1, X, y, P, keep=G[0], use_sorted=use_sorted)
-    dt = P[0].dtype
-    theta = (P[1], WT, P[4], P[5])
-    s, lr, wd, one, zero = _typed(dt, s, lr, wd, 1.0, 0.0)
-    loss = _engine(data, work, theta, theta[:3], theta[:3], s, bool(has_bias), bool(train_c),
-                   lr, wd, one, np.zeros((1, 0), dt), zero, _tableau(EULER, dt), int(steps))
-    _finish(P, WT, work, G[0])
-    return loss
 
+    def __init__(self, x1, X, y, P, use_sorted: bool = False):
+        self.P, self.dtype = P, P[0].dtype
+        self.data, self.work = _prepare(x1, X, y, P, use_sorted)
+        self.noiseless = np.zeros((1, 0), self.dtype)
+        self.tableaus = {method: _tableau(method, self.dtype) for method in _TABLEAUS}
 
-def langevin_run(x1, X, y, P, G, s, has_bias, lr, wd, noise_scale, noise, use_sorted=False):
-    """Noisy gradient descent on the mean-field time scale, one step per row of ``noise``.
+    def _run(self, s, has_bias, train_c, h, wd, gscale, noise, ns, method, steps) -> float:
+        P, dt = self.P, self.dtype
+        WT = P[2].reshape(1, -1) if P[3].shape[1] == 1 else np.ascontiguousarray(P[3].T)
+        theta = (P[1], WT, P[4], P[5])
+        point, vsum = _stage_buffers(method, theta[:3])
+        s, h, wd, gscale, ns = _typed(dt, s, h, wd, gscale, ns)
+        loss = _engine(self.data, self.work, theta, point, vsum, s, bool(has_bias),
+                       bool(train_c), h, wd, gscale, noise, ns, self.tableaus[method],
+                       int(steps))
+        if P[3].shape[1] > 1:               # the working copy of the input weights
+            P[3][:] = WT.T
+        return loss
 
-    With ``m`` neurons: ``theta <- theta - lr * (m * grad + wd * theta) + noise_scale *
-    noise[t]`` on ``(a, w, b)`` (``b`` only with hidden biases); ``c`` is fixed.
-    ``noise`` has shape (steps, P - 1), float64 or float32 (the parameters stay float64).
-    ``G``: scratch kept between calls, as in :func:`gd_run`.
-    """
-    data, work, WT = _prepare(x1, X, y, P, keep=G[0], use_sorted=use_sorted)
-    theta = (P[1], WT, P[4], P[5])
-    loss = _engine(data, work, theta, theta[:3], theta[:3], float(s), bool(has_bias), False,
-                   float(lr), float(wd), float(P[1].size), noise, float(noise_scale),
-                   _TABLEAUS[EULER], noise.shape[0])
-    _finish(P, WT, work, G[0])
-    return loss
+    def gd(self, s, has_bias, train_c, lr, wd, steps) -> float:
+        """``steps`` gradient-descent updates ``theta <- theta - lr (grad + wd theta)`` of
+        ``(a, w, b)``; ``c`` moves by ``-lr dL/dc`` only if ``train_c``."""
+        return self._run(s, has_bias, train_c, lr, wd, 1.0, self.noiseless, 0.0, EULER,
+                         steps)
 
+    def flow(self, s, has_bias, train_c, h, method, steps) -> float:
+        """``steps`` fixed steps of size ``h`` of the gradient flow by ``method`` (Heun, RK4
+        or Euler): each stage is one fused sweep (velocity at the stage point, the next
+        stage point, the forward pass there)."""
+        return self._run(s, has_bias, train_c, h, 0.0, 1.0, self.noiseless, 0.0, method,
+                         steps)
 
-def _stage_buffers(method, arrays):
-    """Evaluation points and velocity sums of a scheme: the parameters themselves for
-    one-stage schemes, copies and scratch otherwise."""
-    if _TABLEAUS[method][2] == 1:
-        return arrays, arrays
-    return tuple(v.copy() for v in arrays), tuple(np.empty_like(v) for v in arrays)
-
-
-def flow_run(x1, X, y, P, T, s, has_bias, train_c, h, method, steps, use_sorted=False):
-    """``steps`` fixed steps of size ``h`` of the gradient flow (Heun, RK4 or Euler).
-
-    Each stage is one fused sweep: the velocity at the stage point, the next stage point
-    (at the last stage, the new parameters) and the forward pass there. ``T``: scratch kept
-    between calls, as ``G`` in :func:`gd_run`. The precision is that of ``P``.
-    """
-    data, work, WT = _prepare(x1, X, y, P, keep=T[0], use_sorted=use_sorted)
-    dt = P[0].dtype
-    theta = (P[1], WT, P[4], P[5])
-    point, vsum = _stage_buffers(method, theta[:3])
-    s, h, wd, one, zero = _typed(dt, s, h, 0.0, 1.0, 0.0)
-    loss = _engine(data, work, theta, point, vsum, s, bool(has_bias), bool(train_c), h, wd,
-                   one, np.zeros((1, 0), dt), zero, _tableau(method, dt), int(steps))
-    _finish(P, WT, work, T[0])
-    return loss
+    def langevin(self, s, has_bias, lr, wd, noise_scale, noise) -> float:
+        """One step per row of ``noise`` (shape (steps, P - 1), float64 or float32; the
+        parameters are float64): ``theta <- theta - lr (m grad + wd theta) + noise_scale
+        noise[t]`` on ``(a, w, b)`` (``b`` only with hidden biases); ``c`` is fixed."""
+        return self._run(s, has_bias, False, lr, wd, float(self.P[1].size), noise,
+                         noise_scale, EULER, noise.shape[0])
 
 
 # ------------------------------------------------- orthogonal inputs: U basis
@@ -680,10 +639,10 @@ def is_orthogonal(X, rtol: float = 1e-12) -> bool:
 class OrthogonalBasis:
     """The parameters of a network on pairwise orthogonal inputs in the pre-activation basis.
 
-    ``U[j, k] = <w_j, x_k> + b_j`` (stored flat, shape (m n,)) carries the part of each
+    ``U[k, j] = <w_j, x_k> + b_j`` (shape (n, m): neurons contiguous) carries the part of each
     ``w_j`` in the span of the inputs; the rest, ``w_perp``, only decays under weight decay
     (its gradient is zero). :meth:`weights` maps back:
-    ``w_j = w_perp_j + sum_k (U_jk - b_j) x_k / ||x_k||^2``.
+    ``w_j = w_perp_j + sum_k (U_kj - b_j) x_k / ||x_k||^2``.
     """
 
     def __init__(self, X, P, dtype=np.float64):
@@ -692,22 +651,21 @@ class OrthogonalBasis:
         self.Xs = X / self.sq[:, None]
         inner = W @ X.T
         self.perp = W - inner @ self.Xs
-        self.U = np.ascontiguousarray(inner + b[:, None], dtype=dtype).ravel()
-        self.decay = 1.0
-        self.n = X.shape[0]
+        self.U = np.ascontiguousarray((inner + b[:, None]).T, dtype=dtype)
+        self.decay, self.moved = 1.0, False
 
     def weights(self, b) -> np.ndarray:
         """The input weights ``W`` (m, d) at the current ``U`` and biases ``b`` (m,)."""
-        U = self.U.reshape(-1, self.n).astype(np.float64)
+        U = self.U.T.astype(np.float64)
         return self.decay * self.perp + (U - np.asarray(b, np.float64)[:, None]) @ self.Xs
 
     def run(self, y, P, s, has_bias, train_c, h, wd, method, steps) -> float:
         """``steps`` steps of gradient descent (Euler, with weight decay ``wd``) or of a
         flow scheme, in place on ``U`` and on ``a``, ``b``, ``c`` of ``P`` (whose precision
         matches ``U``); returns the loss at the end."""
-        dt = self.U.dtype
-        work = (np.zeros(self.n, dt), np.empty(self.n, dt), np.empty(self.n, dt),
-                np.zeros(0, dt))
+        dt, n = self.U.dtype, self.U.shape[0]
+        work = (np.zeros(n, dt), np.empty(n, dt), np.empty(n, dt),
+                tuple(np.empty(_BLOCK, dt) for _ in range(4)), np.zeros(0, dt))
         arrays = (self.U, P[1], P[4])
         point, vsum = _stage_buffers(method, arrays)
         s, h, wd = _typed(dt, s, h, wd)
@@ -715,4 +673,5 @@ class OrthogonalBasis:
                             (*arrays, P[5]), point, vsum, s, bool(has_bias), bool(train_c),
                             h, wd, _tableau(method, dt), int(steps))
         self.decay *= (1.0 - float(h) * float(wd)) ** steps
+        self.moved = self.moved or steps > 0
         return loss

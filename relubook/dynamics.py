@@ -145,29 +145,31 @@ class _State:
                       if backend == "orthogonal" else None)
         self.theta = theta.astype(dtype)
         self.P = self.views(self.theta)
-        self.G = self.scratch()
+        self.engine = (None if self.basis is not None else
+                       K.Engine(self.x1, self.X, self.y, self.P, backend == "sorted"))
         self.r = np.empty(x.shape[0])
 
     def views(self, vector: np.ndarray) -> tuple:
         return K.views(vector, self.m, self.d)
 
-    def scratch(self) -> tuple:
-        return self.views(np.zeros_like(self.theta))
-
     def sync(self) -> None:
-        """Bring the input weights up to date (orthogonal backend)."""
-        if self.basis is not None:
+        """Bring the input weights up to date (orthogonal backend; before the first step
+        they are the initial ones, exactly)."""
+        if self.basis is not None and self.basis.moved:
             self.P[3][:] = self.basis.weights(self.P[4])
 
     def net(self) -> ShallowNet:
         self.sync()
         _, a, _, W, b, c = self.P
         t = self.template
-        return ShallowNet(a=a, w=W.reshape(t.w.shape), b=b if t.has_bias else None,
-                          c=c[0], scale=t.scale)
+        return ShallowNet._trusted(a, W.reshape(t.w.shape), b if t.has_bias else None, c[0],
+                                   t.scale)            # finite: _run checks every chunk
 
-    def loss(self) -> float:
-        """The loss of the current network, evaluated in float64."""
+    def loss(self, value: float | None = None) -> float:
+        """The loss of the current network in float64: ``value`` (the loss a float64
+        kernel returned at the current parameters) when given, else evaluated."""
+        if value is not None and self.theta.dtype == np.float64:
+            return value
         self.sync()
         P = self.views(self.theta.astype(np.float64))
         return K.loss_and_grad(self.x1, self.X, self.y, P, self.views(np.zeros_like(P[0])),
@@ -180,6 +182,19 @@ class _State:
     def chunk(self) -> int:
         cost = K.step_cost(self.X.shape[0], self.m, self.d, self.backend)
         return max(1, _WORK_PER_CHUNK // cost)
+
+
+class _NoBar:
+    """Stands for a progress bar when there is none (a disabled tqdm costs ~30 us)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, k: int) -> None:
+        pass
 
 
 def _record_steps(record, total: int, dt: float) -> np.ndarray:
@@ -204,8 +219,8 @@ def _run(state: _State, advance, total: int, dt: float, record, progress: bool,
     """Advance ``state`` to step ``total``, recording snapshots; ``advance(k)`` runs k steps."""
     marks = _record_steps(record, total, dt)
     t, loss, nets = [], [], []
-    done = 0
-    with tqdm(total=total, disable=not progress, desc=what, unit="step") as bar:
+    done, value = 0, None
+    with tqdm(total=total, desc=what, unit="step") if progress else _NoBar() as bar:
         for mark in marks:
             while done < mark:
                 k = min(state.chunk(), mark - done, max_chunk or total)
@@ -217,7 +232,7 @@ def _run(state: _State, advance, total: int, dt: float, record, progress: bool,
                         f"{what} diverged before t = {done * dt:.4g} (step {done}); "
                         f"use a smaller step size")
             t.append(done * dt)
-            loss.append(state.loss())
+            loss.append(state.loss(value))
             nets.append(state.net())
     return Trajectory(t=np.array(t), loss=np.array(loss), nets=nets)
 
@@ -276,8 +291,7 @@ def gradient_descent(net: ShallowNet, x, y, lr: float, steps: int, *, record=100
         if st.basis is not None:
             return st.basis.run(st.y, st.P, net.scale, net.has_bias, st.train_c, lr, wd,
                                 K.EULER, k)
-        return K.gd_run(st.x1, st.X, st.y, st.P, st.G, net.scale, net.has_bias, st.train_c,
-                        lr, wd, k, st.backend == "sorted")
+        return st.engine.gd(net.scale, net.has_bias, st.train_c, lr, wd, k)
 
     return _run(st, advance, steps, lr, record, progress, "gradient descent")
 
@@ -344,8 +358,7 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
         if st.basis is not None:
             return st.basis.run(st.y, st.P, net.scale, net.has_bias, st.train_c, h, 0.0,
                                 code, k)
-        return K.flow_run(st.x1, st.X, st.y, st.P, st.G, net.scale, net.has_bias,
-                          st.train_c, h, code, k, st.backend == "sorted")
+        return st.engine.flow(net.scale, net.has_bias, st.train_c, h, code, k)
 
     return _run(st, advance, total, h, record, progress, f"gradient flow ({method})")
 
@@ -420,8 +433,7 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
                          noise_scale > 0)
 
     def advance(k):
-        return K.langevin_run(st.x1, st.X, st.y, st.P, st.G, net.scale, net.has_bias, lr, wd,
-                              noise_scale, draw(k), st.backend == "sorted")
+        return st.engine.langevin(net.scale, net.has_bias, lr, wd, noise_scale, draw(k))
 
     return _run(st, advance, steps, lr, record, progress, "Langevin", max_chunk=rows)
 

@@ -85,6 +85,18 @@ class ShallowNet:
         object.__setattr__(self, "c", as_float(self.c, "c"))
         object.__setattr__(self, "scale", as_float(self.scale, "scale", positive=True))
 
+    @classmethod
+    def _trusted(cls, a, w, b, c: float, scale: float) -> "ShallowNet":
+        """A network from arrays the caller has already checked (float, finite, matching
+        shapes): the training engine's snapshots. Copies them, as the constructor does,
+        without its checks (which cost more than a small training chunk)."""
+        net = object.__new__(cls)
+        for name, value in (("a", a), ("w", w), ("b", b)):
+            object.__setattr__(net, name, None if value is None else _frozen(value))
+        object.__setattr__(net, "c", float(c))
+        object.__setattr__(net, "scale", float(scale))
+        return net
+
     # ------------------------------------------------------------------ shape
     @property
     def width(self) -> int:

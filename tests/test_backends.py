@@ -262,3 +262,19 @@ def test_bad_noise_raises():
     with pytest.raises(ValueError, match="noise must be one of"):
         langevin(net, [0.0, 1.0], [0.0, 1.0], lr=0.1, steps=1, beta=1.0, weight_decay=0.0,
                  seed=0, noise="float16")
+
+
+@pytest.mark.parametrize("backend", ["dense", "sorted", "orthogonal"])
+def test_snapshots_are_independent_read_only_copies(backend):
+    if backend == "orthogonal":
+        net, x, y = orthogonal_problem(3, 4, 20, True, seed=14)
+    else:
+        x = np.linspace(-1, 1, 40)
+        net, y = random_net(20, seed=14, scale=1 / 20), np.sin(3 * x)
+    run = gradient_descent(net, x, y, lr=5.0, steps=50, record=3, backend=backend)
+    np.testing.assert_array_equal(params(run.nets[0]), params(net))
+    assert not np.array_equal(params(run.nets[1]), params(run.nets[2]))
+    for snap in run.nets:
+        assert not (snap.a.flags.writeable or snap.w.flags.writeable or snap.b.flags.writeable)
+        assert snap.a.dtype == snap.w.dtype == snap.b.dtype == np.float64
+        assert isinstance(snap.c, float) and snap.scale == net.scale
