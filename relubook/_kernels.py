@@ -5,9 +5,10 @@ entry points see it through a tuple of views ``P = (theta, a, w1, W, b, c)``: ``
 ``w`` as an ``(m,)`` array (used when ``d == 1``; a dummy otherwise), ``W`` the same memory
 as ``(m, d)``, and ``c`` a length-1 view. Gradients use the same layout ``G``.
 
-The entry points (``loss_and_grad``, ``gd_run``, ``flow_run``, ``langevin_run``) are thin
-Python functions: they prepare the data and scratch arrays of one call and run the compiled
-``_engine``, which does thousands of steps. Inside, the input weights are held as ``WT``, shape
+The entry points are :class:`Engine` (dense and sorted backends: its methods ``gd``,
+``flow`` and ``langevin``), :class:`OrthogonalBasis` and ``loss_and_grad``. An ``Engine``
+prepares the data and scratch arrays of a run once; each call runs the compiled ``_engine``,
+which does thousands of steps. Inside, the input weights are held as ``WT``, shape
 ``(d, m)``: for ``d == 1`` a view of ``w1`` (updates go straight into ``theta``), otherwise a
 transposed copy written back at the end, so that inner loops run over contiguous neurons.
 
@@ -29,14 +30,14 @@ Two backends compute the sums and the forward pass, with the same decision rule:
   entries of suffix or prefix sums of ``r x`` and ``r``; the forward pass adds
   ``(a_j w_j, a_j b_j)`` to bin ``k_j`` and takes cumulative sums over the bins. After an
   update a neuron tests the points next to its boundary (with the same ``w x + b > 0``) and
-  moves ``k_j`` only while its pattern changed. The indices are kept between the calls of a
-  run in the caller's scratch vector (``G`` or ``T``); :func:`step_cost` tells the caller
-  how much one step costs, for sizing its chunks.
+  moves ``k_j`` only while its pattern changed. The indices stay in the ``Engine``'s scratch
+  space between the calls of a run; :func:`step_cost` tells the caller how much one step
+  costs, for sizing its chunks.
 
 A third backend serves several inputs that are pairwise orthogonal (:class:`OrthogonalBasis`):
-it evolves the pre-activations ``u_jk = <w_j, x_k> + b_j`` themselves. The gradient of
+it evolves the pre-activations ``u_kj = <w_j, x_k> + b_j`` themselves. The gradient of
 ``w_j`` is a combination of the inputs, so its inner product with ``x_k`` keeps one term:
-``d u_jk / dt = -s a_j r_k ||x_k||^2 1[u_jk > 0] - dL/db_j``, and a step is elementwise in
+``d u_kj / dt = -s a_j r_k ||x_k||^2 1[u_kj > 0] - dL/db_j``, and a step is elementwise in
 ``U``, ``O(n m)`` instead of ``O(n m d)``; the part of ``w_j`` off the span of the inputs
 does not move (it only decays under weight decay). ``W`` is recovered when a snapshot is taken.
 
