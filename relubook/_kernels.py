@@ -6,7 +6,7 @@ entry points see it through a tuple of views ``P = (theta, a, w1, W, b, c)``: ``
 as ``(m, d)``, and ``c`` a length-1 view. Gradients use the same layout ``G``.
 
 The entry points are :class:`Engine` (dense and sorted backends: its methods ``gd``,
-``flow`` and ``langevin``), :class:`OrthogonalBasis` and ``loss_and_grad``. An ``Engine``
+``flow`` and ``langevin``), :class:`OrthogonalBasis` and :func:`loss`. An ``Engine``
 prepares the data and scratch arrays of a run once; each call runs the compiled ``_engine``,
 which does thousands of steps. Inside, the input weights are held as ``WT``, shape
 ``(d, m)``: for ``d == 1`` a view of ``w1`` (updates go straight into ``theta``), otherwise a
@@ -44,8 +44,9 @@ does not move (it only decays under weight decay). ``W`` is recovered when a sna
 The dense and orthogonal backends also run in float32 (about 1.5 to 2 times faster on the
 dense path): every constant of an inner loop takes the type of the data
 (``arr.dtype.type(0.0)``, ``s - s``), because one float64 literal would silently turn the
-loop into float64. Sums over points are float64 in both precisions. Langevin noise may come in
-float32 while the parameters stay float64.
+loop into float64. The loss and ``sum_i r_i`` are accumulated in float64 in both precisions;
+everything else is in the precision of the run. Langevin noise may come in float32 while the
+parameters stay float64.
 
 A few compiled functions, one specialisation per precision, keep the first (cold)
 compilation short; ``cache=True`` stores them for later processes. Each entry point returns
@@ -401,26 +402,15 @@ def _engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gscale,
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _gradient(data, work, theta, s, has_bias, ga_out, gW_out, gb_out):
-    """Loss at ``theta`` (dense backend); fills ``ga_out`` (m,), ``gW_out`` (m, d) and
-    ``gb_out`` (m,) with the gradient unless they are empty; returns ``(loss, dL/dc)``."""
+def _loss(data, work, theta, s):
+    """Loss at ``theta`` (dense backend, one forward pass)."""
     xs, X, ys, xe, use_sorted = data
     acc, r, z, ga, PW, P1, kk, T0, T1, bins_a, bins_b = work
     a, WT, b, c = theta
     m = a.size
     for j0 in range(0, m, _BLOCK):
         _dense_forward(xs, X, a, WT, b, acc, z, j0, min(m, j0 + _BLOCK))
-    loss, rsum = _residual(xs, ys, acc, r, use_sorted, T0, T1, bins_a, bins_b, s, c[0])
-    if ga_out.size == m:
-        for j0 in range(0, m, _BLOCK):
-            j1 = min(m, j0 + _BLOCK)
-            _dense_sums(xs, X, r, WT, b, PW, P1, z, j0, j1)
-            _block_grad(ga, PW, P1, a, WT, b, j0, j1, s, has_bias)
-            for q in range(j1 - j0):
-                ga_out[j0 + q], gb_out[j0 + q] = ga[q], P1[q]
-                for k in range(WT.shape[0]):
-                    gW_out[j0 + q, k] = PW[k, q]
-    return loss, rsum
+    return _residual(xs, ys, acc, r, use_sorted, T0, T1, bins_a, bins_b, s, c[0])[0]
 
 
 # ------------------------------------------------------ orthogonal backend
@@ -558,22 +548,12 @@ def step_cost(n: int, m: int, d: int, backend: str = "dense") -> int:
     return n * m * d
 
 
-def loss_and_grad(x1, X, y, P, G, s, has_bias, r, want_grad):
-    """Loss ``(1/2n) sum (f - y)^2`` at ``P``; fills the views ``G`` with the gradient.
-
-    ``x1``: (n,) inputs when ``d == 1``; ``X``: (n, d) inputs; ``y``: (n,) targets;
-    ``r``: (n,) array that receives ``(f - y) / n``. Without hidden biases the ``b``
-    gradient is zero. Float64.
-    """
+def loss(x1, X, y, P, s) -> float:
+    """Loss ``(1/2n) sum (f - y)^2`` at the parameters ``P`` (float64 views, see
+    :func:`views`); ``x1``: (n,) inputs when ``d == 1``; ``X``: (n, d) inputs; ``y``: (n,)."""
     data, work = _prepare(x1, X, y, P)
     WT = P[2].reshape(1, -1) if P[3].shape[1] == 1 else np.ascontiguousarray(P[3].T)
-    empty = np.empty(0)
-    outs = (G[1], G[3], G[4]) if want_grad else (empty, np.empty((0, 0)), empty)
-    loss, rsum = _gradient(data, work, (P[1], WT, P[4], P[5]), float(s), bool(has_bias), *outs)
-    r[:] = work[1]
-    if want_grad:
-        G[5][0] = rsum
-    return loss
+    return _loss(data, work, (P[1], WT, P[4], P[5]), float(s))
 
 
 class Engine:
@@ -663,7 +643,10 @@ class OrthogonalBasis:
     def run(self, y, P, s, has_bias, train_c, h, wd, method, steps) -> float:
         """``steps`` steps of gradient descent (Euler, with weight decay ``wd``) or of a
         flow scheme, in place on ``U`` and on ``a``, ``b``, ``c`` of ``P`` (whose precision
-        matches ``U``); returns the loss at the end."""
+        matches ``U``); returns the loss at the end. Weight decay is for gradient descent
+        only: the off-span part of ``W`` decays by Euler's factor ``1 - h wd`` per step."""
+        if wd != 0.0 and _TABLEAUS[method][2] != 1:
+            raise ValueError("weight decay is supported for one-stage schemes only")
         dt, n = self.U.dtype, self.U.shape[0]
         work = (np.zeros(n, dt), np.empty(n, dt), np.empty(n, dt),
                 tuple(np.empty(_BLOCK, dt) for _ in range(4)), np.zeros(0, dt))

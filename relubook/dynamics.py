@@ -101,6 +101,8 @@ def auto_backend(net: ShallowNet, x, *, dtype: str = "float64") -> str:
 
 def _resolve(backend, net: ShallowNet, x, dtype: str, noisy: bool = False) -> str:
     """The backend of a run, after checking that the requested one applies."""
+    if not isinstance(net, ShallowNet):
+        raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
     backend = _choice(backend, "backend", BACKENDS)
     dtype = _choice(dtype, "dtype", DTYPES)
     if backend == "auto":
@@ -143,11 +145,10 @@ class _State:
         theta = np.concatenate([net.a, net.w.ravel(), b, [net.c]])
         self.basis = (K.OrthogonalBasis(self.X, self.views(theta), dtype)
                       if backend == "orthogonal" else None)
-        self.theta = theta.astype(dtype)
+        self.theta0, self.theta = theta, theta.astype(dtype)
         self.P = self.views(self.theta)
         self.engine = (None if self.basis is not None else
                        K.Engine(self.x1, self.X, self.y, self.P, backend == "sorted"))
-        self.r = np.empty(x.shape[0])
 
     def views(self, vector: np.ndarray) -> tuple:
         return K.views(vector, self.m, self.d)
@@ -171,9 +172,17 @@ class _State:
         if value is not None and self.theta.dtype == np.float64:
             return value
         self.sync()
-        P = self.views(self.theta.astype(np.float64))
-        return K.loss_and_grad(self.x1, self.X, self.y, P, self.views(np.zeros_like(P[0])),
-                               self.template.scale, self.template.has_bias, self.r, False)
+        return K.loss(self.x1, self.X, self.y, self.views(self.theta.astype(np.float64)),
+                      self.template.scale)
+
+    def initial_net(self) -> ShallowNet:
+        """A copy of the initial network (before any rounding to float32)."""
+        t = self.template
+        return ShallowNet._trusted(t.a, t.w, t.b, t.c, t.scale)
+
+    def initial_loss(self) -> float:
+        """The loss of the initial network, exactly (before any rounding to float32)."""
+        return K.loss(self.x1, self.X, self.y, self.views(self.theta0), self.template.scale)
 
     def finite(self) -> bool:
         ok = bool(np.all(np.isfinite(self.theta)))
@@ -232,8 +241,12 @@ def _run(state: _State, advance, total: int, dt: float, record, progress: bool,
                         f"{what} diverged before t = {done * dt:.4g} (step {done}); "
                         f"use a smaller step size")
             t.append(done * dt)
-            loss.append(state.loss(value))
-            nets.append(state.net())
+            if done == 0:                   # the input network, exactly, in any precision
+                loss.append(state.initial_loss())
+                nets.append(state.initial_net())
+            else:
+                loss.append(state.loss(value))
+                nets.append(state.net())
     return Trajectory(t=np.array(t), loss=np.array(loss), nets=nets)
 
 
@@ -405,7 +418,8 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
         Source of ``xi``. ``"float64"``: ``seed``'s NumPy generator, drawn in blocks of
         steps. ``"float32"`` (opt-in, needs torch): ``torch.randn`` in float32 from a torch
         generator seeded by one draw of ``seed``'s generator, about twice as fast per
-        sample; as reproducible, but a different stream.
+        sample; as reproducible (the stream does not depend on ``record``), but a
+        different stream.
 
     Returns
     -------
@@ -451,12 +465,28 @@ def _noise_source(noise: str, rng: np.random.Generator, shape: tuple, random: bo
     except ImportError:
         raise ImportError("noise='float32' draws its noise with torch; install torch or use "
                           "noise='float64'") from None
+    # torch's stream depends on how the draws are split into calls: fill a pool of fixed
+    # size, always whole, and hand out its rows, so that the noise does not depend on how
+    # the run is cut into chunks (by `record`).
     generator = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
-    tensor = torch.from_numpy(buffer)
+    pool = torch.empty(shape, dtype=torch.float32)
+    used = [shape[0]]                         # rows of the pool already handed out
+
+    whole = torch.from_numpy(buffer)
 
     def draw(k):
-        torch.randn(tensor[:k].shape, generator=generator, dtype=torch.float32,
-                    out=tensor[:k])
+        if k == shape[0] and used[0] == shape[0]:   # a whole pool: straight into the buffer
+            torch.randn(shape, generator=generator, dtype=torch.float32, out=whole)
+            return buffer
+        done = 0
+        while done < k:
+            if used[0] == shape[0]:
+                torch.randn(shape, generator=generator, dtype=torch.float32, out=pool)
+                used[0] = 0
+            take = min(k - done, shape[0] - used[0])
+            buffer[done:done + take] = pool[used[0]:used[0] + take].numpy()
+            used[0] += take
+            done += take
         return buffer[:k]
 
     return draw
@@ -475,6 +505,11 @@ def warm_up() -> None:
             for method in _METHODS:
                 gradient_flow(net, x, y, t_end=0.1, method=method, record=2, backend=backend,
                               dtype=dtype)
-    for noise in NOISES:
+    try:
+        import torch  # noqa: F401  (float32 noise needs it; torch is an optional extra)
+        noises = NOISES
+    except ImportError:
+        noises = ("float64",)
+    for noise in noises:
         langevin(*one, y, lr=0.1, steps=2, beta=100.0, weight_decay=0.1, seed=0, record=2,
                  noise=noise)

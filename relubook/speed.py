@@ -166,6 +166,8 @@ def throughput(runs: Mapping[str, Callable[[int], object]], *, seconds: float, r
         ``steps_per_s`` (by CPU time) and ``steps_per_s_wall``.
     """
     _check_callables(runs, "runs")
+    seconds = as_float(seconds, "seconds", positive=True)
+    rounds = as_int(rounds, "rounds", minimum=1)
     probes = probe if isinstance(probe, Mapping) else {name: probe for name in runs}
     missing = set(runs) - set(probes)
     if missing:
@@ -413,11 +415,12 @@ class Roofline:
         """Steps per second of the dense step at this machine's limit.
 
         ``min(peak / (10 n m + 12 m), bandwidth / bytes)`` with the matrix-multiply rate
-        of ``dtype`` and the bandwidth of the cache level that holds the ``6 m`` parameters.
+        of ``dtype`` and the bandwidth of the cache level that holds the ``3 m`` parameters
+        (each read and written once: ``bytes`` counts ``6 m`` numbers).
         """
         nbytes = dense_step_bytes(m, dtype)
         return step_limit(dense_step_flops(n, m), nbytes, self.peak(dtype),
-                          self.bandwidth(nbytes))
+                          self.bandwidth(nbytes / 2))
 
     def as_dict(self) -> dict:
         """The fields, for JSON."""

@@ -76,5 +76,5 @@ def pytest_terminal_summary(terminalreporter):
         return
     terminalreporter.section("chapter execution times (nbval, slowest first)")
     for path, seconds in sorted(times.items(), key=lambda kv: -kv[1]):
-        over = "  OVER THE 60 s BUDGET" if seconds > CHAPTER_BUDGET_S else ""
+        over = f"  OVER THE {CHAPTER_BUDGET_S:.0f} s BUDGET" if seconds > CHAPTER_BUDGET_S else ""
         terminalreporter.write_line(f"{seconds:7.1f} s  {path}{over}")

@@ -278,3 +278,50 @@ def test_snapshots_are_independent_read_only_copies(backend):
         assert not (snap.a.flags.writeable or snap.w.flags.writeable or snap.b.flags.writeable)
         assert snap.a.dtype == snap.w.dtype == snap.b.dtype == np.float64
         assert isinstance(snap.c, float) and snap.scale == net.scale
+
+
+def test_float32_noise_does_not_depend_on_how_the_run_is_recorded():
+    """torch's stream depends on how draws are split into calls; the pool keeps it fixed."""
+    x = np.linspace(-1, 1, 8)
+    y, net = np.abs(x), random_net(50, seed=15, scale=1 / 50)
+    kw = dict(lr=0.01, steps=700, beta=100.0, weight_decay=1e-3, seed=5, noise="float32")
+    runs = [langevin(net, x, y, record=2, **kw), langevin(net, x, y, record=37, **kw),
+            langevin(net, x, y, record=np.array([0.013, 0.5, 3.0]), **kw)]
+    for run in runs[1:]:
+        np.testing.assert_array_equal(params(run.net), params(runs[0].net))
+
+
+@pytest.mark.parametrize("backend, dtype", [("dense", "float32"), ("orthogonal", "float64"),
+                                            ("orthogonal", "float32")])
+def test_recorded_losses_are_the_losses_of_the_snapshots(backend, dtype):
+    net, x, y = orthogonal_problem(4, 6, 60, True, seed=16)
+    for run in (gradient_descent(net, x, y, lr=10.0, steps=100, record=9, weight_decay=0.01,
+                                 backend=backend, dtype=dtype),
+                gradient_flow(net, x, y, 2.0, record=9, train_c=True, backend=backend,
+                              dtype=dtype)):
+        np.testing.assert_allclose(run.loss, run.observe(lambda s: s.loss(x, y)), rtol=1e-12)
+        np.testing.assert_array_equal(params(run.nets[0]), params(net))   # not a rounding
+
+
+def test_float32_orthogonal_flow_follows_float64():
+    net, x, y = orthogonal_problem(4, 6, 100, True, seed=17)
+    f64 = gradient_flow(net, x, y, 1.0, record=3, backend="orthogonal")
+    f32 = gradient_flow(net, x, y, 1.0, record=3, backend="orthogonal", dtype="float32")
+    gap = np.max(np.abs(params(f32.net) - params(f64.net))) / np.max(np.abs(params(f64.net)))
+    assert 1e-9 < gap < 1e-5, gap
+
+
+def test_orthogonal_basis_refuses_weight_decay_with_several_stages():
+    from relubook import _kernels as K
+    net, x, y = orthogonal_problem(2, 3, 4, False, seed=18)
+    theta = np.concatenate([net.a, net.w.ravel(), np.zeros(4), [net.c]])
+    P = K.views(theta, 4, 3)
+    basis = K.OrthogonalBasis(x, P)
+    with pytest.raises(ValueError, match="one-stage"):
+        basis.run(y, P, net.scale, False, False, 0.1, 0.01, K.RK4, 1)
+
+
+def test_explicit_backend_checks_the_network_type():
+    for backend in ("sorted", "orthogonal", "auto"):
+        with pytest.raises(TypeError, match="net must be a ShallowNet"):
+            gradient_descent("net", np.eye(2), np.ones(2), lr=0.1, steps=1, backend=backend)

@@ -180,8 +180,12 @@ def test_roofline_limits_on_known_numbers():
     # n = 10, m = 1000: 112k flops at 4e10 -> 357k steps/s; 48 kB in L2 -> 1.9M steps/s
     assert r.dense_limit(10, 1000) == pytest.approx(4e10 / 112_000)
     assert r.dense_limit(10, 1000, "float32") == pytest.approx(8e10 / 112_000)
-    # n = 1, m = 1e6: 22 Mflop -> 1.8k steps/s; 48 MB from memory -> 417 steps/s
-    assert r.dense_limit(1, 10 ** 6) == pytest.approx(2e10 / 48e6)
+    # n = 1, m = 1e6: 22 Mflop -> 1.8k steps/s; 48 MB moved, the 24 MB of parameters in L3
+    assert r.dense_limit(1, 10 ** 6) == pytest.approx(6e10 / 48e6)
+    # n = 1, m = 2e4: the 480 kB of parameters fit in L2 (the 960 kB moved would not)
+    assert r.dense_limit(1, 20_000) == pytest.approx(min(4e10 / 440e3, 9e10 / 960e3))
+    # n = 1, m = 1e7: 240 MB of parameters, from memory
+    assert r.dense_limit(1, 10 ** 7) == pytest.approx(2e10 / 480e6)
     assert r.as_dict()["flops64"] == 4e10
 
 
