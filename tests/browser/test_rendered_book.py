@@ -166,6 +166,7 @@ class Visit:
         self.math: dict = {}
         self.images: list = []
         self.widgets: dict = {}
+        self.tables: list = []              # [scroll width, column width] of every table
         self.screenshot: Path | None = None
 
 
@@ -273,6 +274,11 @@ _WIDGETS = """() => {
 }"""
 
 
+_TABLE_WIDTHS = """() => [...document.querySelectorAll('article table')].map(t => ({
+  width: t.scrollWidth, column: t.parentElement.clientWidth,
+  caption: (t.caption || t.rows[0] || {textContent: ''}).textContent.trim().slice(0, 60)}))"""
+
+
 @pytest.fixture(scope="module")
 def visits(context_factory, base_url, shots_dir):
     """Open each page once (lazily) and remember what happened."""
@@ -297,6 +303,7 @@ def visits(context_factory, base_url, shots_dir):
                     pass
             visit.widgets = page.evaluate(_WIDGETS)
             visit.images = page.evaluate(_WAIT_IMAGES)
+            visit.tables = page.evaluate(_TABLE_WIDTHS)
             page.wait_for_load_state("networkidle")
             visit.screenshot = shots_dir / (rel.replace("/", "__").removesuffix(".html") + ".png")
             page.screenshot(path=str(visit.screenshot), full_page=True)
@@ -387,6 +394,13 @@ def test_widgets_render(visits, rel):
 
 
 @pytest.mark.parametrize("rel", PAGES)
+def test_tables_fit_the_column(visits, rel):
+    """No table is wider than the page's content column (a reader would have to scroll)."""
+    wide = [t for t in visits(rel).tables if t["width"] > t["column"] + 1]
+    assert not wide, f"{rel}: tables wider than the column at {VIEWPORT['width']} px: {wide}"
+
+
+@pytest.mark.parametrize("rel", PAGES)
 def test_screenshot_kept(visits, rel):
     shot = visits(rel).screenshot
     assert shot is not None and shot.is_file() and shot.stat().st_size > 1000, shot
@@ -447,7 +461,7 @@ def test_ledger_is_populated(context_factory, base_url):
                  cells: [...r.cells].map(c => c.innerText.trim()),
                  claim: (r.cells[0].querySelector('a') || {}).href || null,
                  visible: r.getBoundingClientRect().height > 0}))""")
-        # the table fits the content column (_vendor/claims_ledger.css): nothing to scroll to
+        # the table fits the content column (_vendor/tables.css): nothing to scroll to
         fit = page.eval_on_selector(
             ".claims-ledger table",
             """t => ({table: t.scrollWidth, column: t.parentElement.clientWidth,
