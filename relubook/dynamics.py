@@ -418,8 +418,8 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
         Source of ``xi``. ``"float64"``: ``seed``'s NumPy generator, drawn in blocks of
         steps. ``"float32"`` (opt-in, needs torch): ``torch.randn`` in float32 from a torch
         generator seeded by one draw of ``seed``'s generator, about twice as fast per
-        sample; as reproducible (the stream does not depend on ``record``), but a
-        different stream.
+        sample; as reproducible (the stream depends on the seed only, not on ``record``
+        nor on ``steps``), but a different stream.
 
     Returns
     -------
@@ -443,8 +443,7 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
     st = _State(net, x, y, False, _resolve(backend, net, x, "float64", noisy=True))
     noise_scale = math.sqrt(2.0 * lr / beta)
     rows = _NOISE_PER_CHUNK // st.theta.size + 1
-    draw = _noise_source(noise, rng, (min(rows, max(steps, 1)), st.theta.size - 1),
-                         noise_scale > 0)
+    draw = _noise_source(noise, rng, rows, st.theta.size - 1, steps, noise_scale > 0)
 
     def advance(k):
         return st.engine.langevin(net.scale, net.has_bias, lr, wd, noise_scale, draw(k))
@@ -452,38 +451,40 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
     return _run(st, advance, steps, lr, record, progress, "Langevin", max_chunk=rows)
 
 
-def _noise_source(noise: str, rng: np.random.Generator, shape: tuple, random: bool):
-    """``draw(k)``: the next ``k`` rows of standard Gaussian noise, written into one buffer
-    of ``shape`` reused by every chunk (zeros when not ``random``)."""
-    buffer = np.zeros(shape, np.float32 if noise == "float32" else np.float64)
+def _noise_source(noise: str, rng: np.random.Generator, rows: int, width: int, steps: int,
+                  random: bool):
+    """``draw(k)``, ``k <= rows``: the next ``k`` rows (steps) of standard Gaussian noise of
+    ``width`` entries, written into one buffer reused by every chunk (zeros when not
+    ``random``). The stream depends only on the seed: not on how the run is cut into
+    chunks, nor on its length (a shorter run sees the first steps of a longer one)."""
+    buffer = np.zeros((min(rows, max(steps, 1)), width),
+                      np.float32 if noise == "float32" else np.float64)
     if not random:
         return lambda k: buffer[:k]
-    if noise == "float64":
+    if noise == "float64":                    # NumPy draws sample by sample
         return lambda k: rng.standard_normal(out=buffer[:k])
     try:
         import torch
     except ImportError:
         raise ImportError("noise='float32' draws its noise with torch; install torch or use "
                           "noise='float64'") from None
-    # torch's stream depends on how the draws are split into calls: fill a pool of fixed
-    # size, always whole, and hand out its rows, so that the noise does not depend on how
-    # the run is cut into chunks (by `record`).
+    # torch's stream depends on how the draws are split into calls: fill a pool of a fixed
+    # number of rows, always whole, and hand out its rows.
     generator = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
-    pool = torch.empty(shape, dtype=torch.float32)
-    used = [shape[0]]                         # rows of the pool already handed out
-
+    pool = torch.empty((rows, width), dtype=torch.float32)
     whole = torch.from_numpy(buffer)
+    used = [rows]                             # rows of the pool already handed out
 
     def draw(k):
-        if k == shape[0] and used[0] == shape[0]:   # a whole pool: straight into the buffer
-            torch.randn(shape, generator=generator, dtype=torch.float32, out=whole)
+        if k == rows == buffer.shape[0] and used[0] == rows:   # a whole pool: no copy
+            torch.randn((rows, width), generator=generator, dtype=torch.float32, out=whole)
             return buffer
         done = 0
         while done < k:
-            if used[0] == shape[0]:
-                torch.randn(shape, generator=generator, dtype=torch.float32, out=pool)
+            if used[0] == rows:
+                torch.randn((rows, width), generator=generator, dtype=torch.float32, out=pool)
                 used[0] = 0
-            take = min(k - done, shape[0] - used[0])
+            take = min(k - done, rows - used[0])
             buffer[done:done + take] = pool[used[0]:used[0] + take].numpy()
             used[0] += take
             done += take

@@ -280,7 +280,7 @@ def test_snapshots_are_independent_read_only_copies(backend):
         assert isinstance(snap.c, float) and snap.scale == net.scale
 
 
-def test_float32_noise_does_not_depend_on_how_the_run_is_recorded():
+def test_float32_noise_does_not_depend_on_how_the_run_is_recorded_or_its_length():
     """torch's stream depends on how draws are split into calls; the pool keeps it fixed."""
     x = np.linspace(-1, 1, 8)
     y, net = np.abs(x), random_net(50, seed=15, scale=1 / 50)
@@ -289,6 +289,10 @@ def test_float32_noise_does_not_depend_on_how_the_run_is_recorded():
             langevin(net, x, y, record=np.array([0.013, 0.5, 3.0]), **kw)]
     for run in runs[1:]:
         np.testing.assert_array_equal(params(run.net), params(runs[0].net))
+    # a shorter run sees the first steps of the longer one
+    short = langevin(net, x, y, record=2, **{**kw, "steps": 300})
+    longer = langevin(net, x, y, record=np.array([0.0, 3.0, 7.0]), **kw)
+    np.testing.assert_array_equal(params(short.net), params(longer.nets[1]))
 
 
 @pytest.mark.parametrize("backend, dtype", [("dense", "float32"), ("orthogonal", "float64"),
