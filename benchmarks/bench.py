@@ -14,6 +14,8 @@ machines are shared (the harness is :mod:`relubook.speed`, shared with the book'
    buffers (:func:`numpy_gradient_descent`, below) and the plain PyTorch loop
    :func:`relubook.torch_loop.torch_gradient_descent` (``nn.Module``, autograd,
    ``torch.optim.SGD``, float64); the dense path as a fraction of the machine's limit;
+   the crossover: dense against sorted for n from 8 to 64 points at m in {1000, 10000},
+   which sets where ``backend="auto"`` switches;
 2. d inputs, pairwise orthogonal, no biases (n = d in {4, 50}, m in {100, 1000, 10000}):
    the general dense backend, the orthogonal backend (``U = W X^T``) and the torch loop;
 3. gradient flow to a horizon T from a small initialisation: RK4 and Heun against Euler
@@ -55,7 +57,7 @@ from relubook.speed import (gd_runner, max_param_diff, orthogonal_problem, probl
 from relubook.torch_loop import torch_gradient_descent, torch_module  # noqa: E402
 
 torch.set_num_threads(1)
-SECTIONS = ("gd", "orthogonal", "flow", "langevin")
+SECTIONS = ("gd", "crossover", "orthogonal", "flow", "langevin")
 
 
 # ------------------------------------------------------------------------- baselines
@@ -202,6 +204,26 @@ def bench_gd(sizes, rounds: int, seconds: float, check_steps: int, roof) -> list
             f"  dense {100 * row['fraction_of_limit']['dense']:.0f}% of limit"
             f"  max|dtheta| {max(row['max_param_diff'].values()):.1e}"
             f"  f32 rel {row['f32_relative_diff']:.1e}", flush=True)
+    return rows
+
+
+def bench_crossover(ns, widths, rounds: int, seconds: float) -> list[dict]:
+    """Dense against sorted for one input, by the number of points n: where ``"auto"``
+    should switch (``relubook._kernels._SORTED_MIN_N``)."""
+    rows = []
+    for m in widths:
+        for n in ns:
+            net, x, y = problem(n, m)
+            lr = 0.5 * m
+            runs = {"dense": gd_runner(net, x, y, lr, backend="dense"),
+                    "sorted": gd_runner(net, x, y, lr, backend="sorted")}
+            speeds = {name: r["steps_per_s"] for name, r in
+                      throughput(runs, seconds=seconds, rounds=rounds, probe=50).items()}
+            rows.append({"n": n, "m": m, "steps_per_s": speeds,
+                         "auto_backend": auto_backend(net, x)})
+            print(f"  crossover n={n:3d} m={m:6d}: dense {speeds['dense']:9.0f}/s, "
+                  f"sorted {speeds['sorted']:9.0f}/s, auto {rows[-1]['auto_backend']}",
+                  flush=True)
     return rows
 
 
@@ -385,6 +407,16 @@ def markdown(results: dict) -> str:
             [[str(r["n"]), f"{r['m']:,}"]
              + [f"{r['max_param_diff'][k]:.0e}" for k in ("dense", "sorted", "numpy")]
              + [f"{r['f32_relative_diff']:.0e}"] for r in gd])
+    if results.get("crossover"):
+        lines += ["", "**Dense or sorted** (one input, gradient descent as above), steps per "
+                  "second by the number of points n; `auto` is the backend "
+                  "`backend=\"auto\"` picks.", ""]
+        lines += _table(
+            ["n", "m", "dense", "sorted", "sorted / dense", "auto"],
+            [[str(r["n"]), f"{r['m']:,}", _si(r["steps_per_s"]["dense"]),
+              _si(r["steps_per_s"]["sorted"]),
+              f"{r['steps_per_s']['sorted'] / r['steps_per_s']['dense']:.2f}",
+              r["auto_backend"]] for r in results["crossover"]])
     if results.get("orthogonal"):
         ortho = results["orthogonal"]
         lines += ["", "**d orthogonal inputs** (n = d points, no biases, lr = m/2, scale "
@@ -450,11 +482,13 @@ def main(argv=None) -> dict:
     if args.quick:
         sizes, rounds, seconds, t_end = [(10, 100), (10, 1000), (100, 1000)], 3, 0.1, 40.0
         ortho, lang_sizes = [(4, 1000)], [(10, 10000)]
+        cross = (16, 32, 64), (1000,)
         roof_options = {"repeats": 3, "seconds": 0.02}
     else:
         sizes = [(n, m) for n in (10, 100) for m in (100, 1000, 10000, 100000)]
         rounds, seconds, t_end = 5, 0.25, 100.0
         ortho, lang_sizes = [(d, m) for d in (4, 50) for m in (100, 1000, 10000)], sizes
+        cross = (8, 16, 24, 32, 48, 64), (1000, 10000)
         roof_options = {}
     warm_up()
     results = {"machine": machine(), "quick": args.quick, "rounds": rounds, "seconds": seconds}
@@ -467,6 +501,8 @@ def main(argv=None) -> dict:
     with threadpool_limits(limits=1):                    # OpenBLAS, for the NumPy loop
         if "gd" in args.only:
             results["gd"] = bench_gd(sizes, rounds, seconds, check_steps=100, roof=roof)
+        if "crossover" in args.only:
+            results["crossover"] = bench_crossover(*cross, rounds, seconds)
         if "orthogonal" in args.only:
             results["orthogonal"] = bench_orthogonal(ortho, rounds, seconds, check_steps=100)
         if "flow" in args.only:

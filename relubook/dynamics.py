@@ -74,10 +74,11 @@ def _choice(value, name: str, options: tuple) -> str:
 def auto_backend(net: ShallowNet, x, *, dtype: str = "float64") -> str:
     """The backend that ``backend="auto"`` picks for ``net`` on the inputs ``x``.
 
-    ``"sorted"`` for one input and at least 32 points in float64 (its cost per step is
-    ``O(n + m)``; below 32 points the dense kernel is faster, measured); ``"orthogonal"``
-    for several inputs that are non-zero and pairwise orthogonal up to rounding (cosines at
-    most ``1e-12``), where a step is elementwise in the pre-activations ``U = W X^T + b``;
+    ``"sorted"`` for one input and at least 24 points in float64 (its cost per step is
+    ``O(n + m)``; below that the dense kernel is faster, as ``benchmarks/bench.py --only
+    crossover`` measures); ``"orthogonal"`` for several inputs that are non-zero and
+    pairwise orthogonal up to rounding (cosines at most ``1e-12``), where a step is
+    elementwise in the pre-activations ``U = W X^T + b``;
     ``"dense"`` otherwise. :func:`langevin` never picks ``"orthogonal"``.
 
     Parameters

@@ -207,9 +207,9 @@ def test_noise_sources_agree_at_zero_temperature():
 # ------------------------------------------------------------------ choice and checks
 def test_auto_backend_choices():
     one = random_net(5, seed=0)
-    assert auto_backend(one, np.linspace(-1, 1, 31)) == "dense"
-    assert auto_backend(one, np.linspace(-1, 1, 32)) == "sorted"
-    assert auto_backend(one, np.linspace(-1, 1, 32), dtype="float32") == "dense"
+    assert auto_backend(one, np.linspace(-1, 1, 23)) == "dense"
+    assert auto_backend(one, np.linspace(-1, 1, 24)) == "sorted"
+    assert auto_backend(one, np.linspace(-1, 1, 24), dtype="float32") == "dense"
     net = ShallowNet(a=np.ones(3), w=np.ones((3, 4)))
     x = data.orthogonal_inputs(3, 4, seed=1)
     assert auto_backend(net, x) == "orthogonal"

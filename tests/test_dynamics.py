@@ -28,7 +28,7 @@ def compiled_kernels():
 
 
 # ----------------------------------------------------------------------------- helpers
-# The engine has a dense backend and, for one input and n >= 32 points, a sorted one:
+# The engine has a dense backend and, for one input and n >= 24 points, a sorted one:
 # tests that run the engine use both sizes (SIZES), the larger with unsorted, repeated inputs.
 SIZES = [12, 40]
 
