@@ -298,43 +298,47 @@ def _ledger_markdown(app, env) -> str:
     return "\n".join(rows)
 
 
-def setup(app):
+def add_generated_table(app, name: str, css_class: str, markdown_of) -> None:
+    """Register the directive ``{name}`` (no arguments, no content): a table written as MyST
+    markup by ``markdown_of(env)`` and parsed in place into a container of class
+    ``css_class``, so the page holding it must be a MyST (.md) page. The table depends on
+    every chapter, so the pages holding it are re-read on every build. The claims ledger and
+    the exercises index (``exercise_index.py``) are such tables."""
     from docutils import nodes
     from docutils.statemachine import StringList
     from sphinx.util.docutils import SphinxDirective
 
-    class ClaimsLedgerDirective(SphinxDirective):
-        """``{claims-ledger}``: the ledger table (no arguments, no content).
+    attr = name.replace("-", "_") + "_docs"   # the pages holding it, kept in the environment
 
-        The table is written as MyST markup and parsed in place, so the page holding the
-        directive must be a MyST (.md) page."""
-
+    class GeneratedTableDirective(SphinxDirective):
         has_content = False
 
         def run(self):
-            self.env.claims_ledger_docs = getattr(self.env, "claims_ledger_docs", set())
-            self.env.claims_ledger_docs.add(self.env.docname)
-            container = nodes.container(classes=["claims-ledger"])
-            text = _ledger_markdown(self.env.app, self.env)
+            setattr(self.env, attr, getattr(self.env, attr, set()) | {self.env.docname})
+            container = nodes.container(classes=[css_class])
+            text = markdown_of(self.env)
             self.state.nested_parse(StringList(text.splitlines(), source=self.env.docname),
                                     self.content_offset, container)
             return [container]
 
     def always_reread(app, env, added, changed, removed):
-        # The ledger depends on every chapter; re-read the pages that hold it on every build.
-        return sorted(getattr(env, "claims_ledger_docs", set()) - set(removed))
+        return sorted(getattr(env, attr, set()) - set(removed))
 
     def purge(app, env, docname):
-        getattr(env, "claims_ledger_docs", set()).discard(docname)
+        getattr(env, attr, set()).discard(docname)
 
     def merge(app, env, docnames, other):
-        env.claims_ledger_docs = (getattr(env, "claims_ledger_docs", set())
-                                  | getattr(other, "claims_ledger_docs", set()))
+        setattr(env, attr, getattr(env, attr, set()) | getattr(other, attr, set()))
 
-    app.add_config_value("claims_ledger_chapters", "chapters", "env")
-    app.add_directive("claims-ledger", ClaimsLedgerDirective)
-    app.connect("builder-inited", _warn_problems)
+    app.add_directive(name, GeneratedTableDirective)
     app.connect("env-get-outdated", always_reread)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
+
+
+def setup(app):
+    app.add_config_value("claims_ledger_chapters", "chapters", "env")
+    add_generated_table(app, "claims-ledger", "claims-ledger",
+                        lambda env: _ledger_markdown(env.app, env))
+    app.connect("builder-inited", _warn_problems)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

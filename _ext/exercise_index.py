@@ -256,9 +256,7 @@ def _chapters_dir(app) -> Path:
 
 def setup(app):
     from docutils import nodes
-    from docutils.statemachine import StringList
     from sphinx.util import logging
-    from sphinx.util.docutils import SphinxDirective
 
     app.setup_extension("sphinx_exercise")  # the solution directive overridden below
     from sphinx_exercise import nodes as ex_nodes
@@ -266,31 +264,20 @@ def setup(app):
 
     logger = logging.getLogger(__name__)
 
-    class ExerciseIndexDirective(SphinxDirective):
-        """``{exercise-index}``: the table of every exercise (MyST pages only)."""
-
-        has_content = False
-
-        def run(self):
-            env = self.env
-            env.exercise_index_docs = getattr(env, "exercise_index_docs", set())
-            env.exercise_index_docs.add(env.docname)
-            exercises, solutions = scan_book(_chapters_dir(env.app))
-            for p in validate(exercises, solutions):
-                logger.warning(f"exercise index: {p.message}", location=f"{p.path}:{p.line}",
-                               type="exercises")
-            outside = sorted({e.path for e in exercises
-                              if env.path2doc(str(e.path)) not in env.found_docs})
-            for path in outside:
-                logger.warning(f"exercise index: {path} is not part of the book (missing "
-                               f"from _toc.yml?); its exercises are left out",
-                               location=env.docname, type="exercises")
-            exercises = [e for e in exercises if e.path not in outside and e.label]
-            text = index_markdown(exercises, lambda p: env.path2doc(str(p)))
-            container = nodes.container(classes=["exercise-index"])
-            self.state.nested_parse(StringList(text.splitlines(), source=env.docname),
-                                    self.content_offset, container)
-            return [container]
+    def index_of(env) -> str:
+        """The MyST table of every exercise; problems of the scan become warnings."""
+        exercises, solutions = scan_book(_chapters_dir(env.app))
+        for p in validate(exercises, solutions):
+            logger.warning(f"exercise index: {p.message}", location=f"{p.path}:{p.line}",
+                           type="exercises")
+        outside = sorted({e.path for e in exercises
+                          if env.path2doc(str(e.path)) not in env.found_docs})
+        for path in outside:
+            logger.warning(f"exercise index: {path} is not part of the book (missing "
+                           f"from _toc.yml?); its exercises are left out",
+                           location=env.docname, type="exercises")
+        exercises = [e for e in exercises if e.path not in outside and e.label]
+        return index_markdown(exercises, lambda p: env.path2doc(str(p)))
 
     class solution_removed(nodes.Element):
         """Where a solution was, in the student edition; removed in doctree-read."""
@@ -319,16 +306,6 @@ def setup(app):
             for node in doomed:
                 parent.remove(node)
 
-    def always_reread(app, env, added, changed, removed):
-        return sorted(getattr(env, "exercise_index_docs", set()) - set(removed))
-
-    def purge(app, env, docname):
-        getattr(env, "exercise_index_docs", set()).discard(docname)
-
-    def merge(app, env, docnames, other):
-        env.exercise_index_docs = (getattr(env, "exercise_index_docs", set())
-                                   | getattr(other, "exercise_index_docs", set()))
-
     def student_mode(app, config):
         if config.exercise_index_student_edition:
             app.add_directive("solution", StudentSolutionDirective, override=True)
@@ -337,9 +314,6 @@ def setup(app):
     app.add_config_value("exercise_index_chapters", "chapters", "env")
     app.add_config_value("exercise_index_student_edition", False, "env")
     app.add_node(solution_removed)
-    app.add_directive("exercise-index", ExerciseIndexDirective)
+    _cl.add_generated_table(app, "exercise-index", "exercise-index", index_of)
     app.connect("config-inited", student_mode)
-    app.connect("env-get-outdated", always_reread)
-    app.connect("env-purge-doc", purge)
-    app.connect("env-merge-info", merge)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
