@@ -17,7 +17,7 @@ from relubook import ShallowNet, gradient_flow
 from relubook.data import orthogonal_inputs
 from relubook.exercises import orthogonal as ex
 from relubook.widgets import orthogonal as wid
-from tests.widget_checks import (assert_draws_quickly, callback_errors, control_values,
+from tests.widget_checks import (assert_controls_update, assert_draws_quickly, control_values,
                                  each_control_over_its_range)
 
 matplotlib.use("Agg")
@@ -404,13 +404,7 @@ def test_every_control_value_draws_a_figure_quickly():
 
 
 def test_explorer_updates_when_controls_change(caplog):
-    w = wid.explorer()
-    for child in w.children[:-1]:
-        if hasattr(child, "options"):
-            child.value = child.options[0]
-        else:
-            child.value = child.max
-    assert not callback_errors(caplog)
+    assert_controls_update(wid.explorer(), caplog)
 
 
 def test_widget_validation():

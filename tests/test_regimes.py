@@ -23,7 +23,7 @@ from relubook import ShallowNet, data, gradient_flow, interpolants
 from relubook.exercises import Feedback
 from relubook.exercises import regimes as ex
 from relubook.widgets import regimes as wid
-from tests.widget_checks import assert_draws_quickly, callback_errors, control_values
+from tests.widget_checks import assert_controls_update, assert_draws_quickly, control_values
 
 matplotlib.use("Agg")
 torch.set_num_threads(1)
@@ -370,10 +370,7 @@ def test_every_control_value_draws_a_figure_quickly():
 
 
 def test_explorer_updates_when_controls_change(caplog):
-    w = wid.explorer()
-    for child in w.children[:-1]:
-        child.value = control_values(child)[-1]
-    assert not callback_errors(caplog)
+    assert_controls_update(wid.explorer(), caplog)
     with pytest.raises(ValueError, match="dataset"):
         wid.load_dataset("noise")
 

@@ -8,6 +8,8 @@ produces a figure without error, quickly).
   read from the widget itself (so a test covers the range the reader can reach).
 - :func:`assert_draws_quickly`: draw a figure for each setting within a time bound, check it,
   close it.
+- :func:`assert_controls_update`: move every control of a live explorer, as a reader would;
+  no callback may raise.
 """
 
 from __future__ import annotations
@@ -63,3 +65,12 @@ def assert_draws_quickly(draw: Callable, settings: Iterable, check: Callable,
         count += 1
     assert count, "no setting was drawn"
     return count
+
+
+def assert_controls_update(explorer, caplog) -> None:
+    """Set every control of ``explorer`` (its children but the last, the output) to its last
+    value, one after the other, as a reader would: no callback may raise."""
+    for control in explorer.children[:-1]:
+        control.value = control_values(control)[-1]
+    errors = callback_errors(caplog)
+    assert not errors, errors
