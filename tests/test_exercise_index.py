@@ -8,7 +8,6 @@ book built with the extension.
 """
 
 import importlib
-import importlib.util
 import inspect
 import subprocess
 import sys
@@ -19,10 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-_spec = importlib.util.spec_from_file_location("exercise_index", ROOT / "_ext" / "exercise_index.py")
-ei = importlib.util.module_from_spec(_spec)
-sys.modules["exercise_index"] = ei  # dataclasses look their module up while executing it
-_spec.loader.exec_module(ei)
+sys.path.insert(0, str(ROOT / "_ext"))   # the local Sphinx extensions, as _config.yml loads them
+import exercise_index as ei  # noqa: E402
 
 EXERCISES, SOLUTIONS = ei.scan_book(ROOT / "chapters")
 
