@@ -83,14 +83,7 @@ class Solution:
     line: int
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+Problem = _cl.Problem  # a finding at path:line, shared with the claims ledger
 
 
 def checkers_named(text: str) -> tuple[str, ...]:
