@@ -8,6 +8,7 @@ that tests, benchmarks and chapter 1 compare against.
 """
 
 from . import (
+    check,
     data,
     dynamics,
     exercises,
@@ -24,12 +25,13 @@ from . import (
     torch_loop,
     widgets,
 )
+from .check import Check
 from .dynamics import Trajectory, gradient_descent, gradient_flow, langevin
 from .model import ShallowNet, random_net, relu
 from .piecewise import PiecewiseLinear
 
 __all__ = [
-    "ShallowNet", "PiecewiseLinear", "Trajectory", "gradient_descent", "gradient_flow",
+    "Check", "check", "ShallowNet", "PiecewiseLinear", "Trajectory", "gradient_descent", "gradient_flow",
     "langevin", "random_net", "relu", "data", "dynamics", "exercises", "interpolants",
     "landscape", "mean_field", "model", "orthogonal", "piecewise", "plots", "regimes",
     "single_neuron", "speed", "torch_loop", "widgets",

@@ -37,3 +37,6 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMBA_NUM_THRE
 # Absolute: notebook kernels run with cwd chapters/, tests with cwd at the repo root.
 export NUMBA_CACHE_DIR="$PWD/_build/numba_cache"
 mkdir -p "$NUMBA_CACHE_DIR"
+# Where relubook.check records the margins of the claims' checks (read by the claims ledger
+# and printed at the end of `make test`); the portable stage sets one folder per configuration.
+export RELUBOOK_MARGINS_DIR="${RELUBOOK_MARGINS_DIR:-$PWD/_build/margins/default}"
