@@ -18,6 +18,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import _kernels as K
+from ._gemm import GemmEngine
 from ._validate import as_array, as_float, as_int, as_rng
 from .model import ShallowNet
 
@@ -148,8 +149,12 @@ class _State:
                       if backend == "orthogonal" else None)
         self.theta0, self.theta = theta, theta.astype(dtype)
         self.P = self.views(self.theta)
-        self.engine = (None if self.basis is not None else
-                       K.Engine(self.x1, self.X, self.y, self.P, backend == "sorted"))
+        if self.basis is not None:
+            self.engine = None
+        elif self.d > 1:                    # blocked matrix products
+            self.engine = GemmEngine(self.X, self.y, self.P)
+        else:
+            self.engine = K.Engine(self.x1, self.X, self.y, self.P, backend == "sorted")
 
     def views(self, vector: np.ndarray) -> tuple:
         return K.views(vector, self.m, self.d)

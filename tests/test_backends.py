@@ -131,6 +131,63 @@ def test_sorted_matches_dense(run):
         np.testing.assert_allclose(params(b), params(a), rtol=0, atol=1e-10)
 
 
+# ------------------------------------------------------ several inputs: blocked products
+def general_problem(n=30, d=6, m=600, bias=True, seed=12):
+    """Non-orthogonal inputs (n > d) and more neurons than one block of the kernel."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d)) / np.sqrt(d)
+    y = np.tanh(x @ rng.standard_normal(d))
+    net = random_net(m, seed=seed + 1, dim=d, bias=bias, scale=1 / m).replace(c=0.1)
+    return net, x, y
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_several_inputs_match_torch_autograd_across_blocks(bias):
+    """The d-input kernel (three blocks of neurons, the last one partial) follows autograd +
+    SGD to 1e-10 while activation patterns change; with weight decay."""
+    net, x, y = general_problem(bias=bias)
+    lr, steps = 0.5 * net.width, 60
+    traj = gradient_descent(net, x, y, lr, steps, record=np.arange(steps + 1) * lr,
+                            weight_decay=1e-3 / net.width, backend="dense")
+    ref, ref_loss = torch_gradient_descent(net, x, y, lr, steps, weight_decay=1e-3 / net.width)
+    assert np.sum(patterns(ref, x) != patterns(net, x)) > 20, "too few patterns changed"
+    np.testing.assert_allclose(traj.loss, ref_loss, rtol=1e-10, atol=0)
+    np.testing.assert_allclose(params(traj.net), params(ref), rtol=0, atol=1e-10)
+
+
+def _rk4_reference(net, x, y, h, steps):
+    """Classical RK4 on theta' = -grad L with ``ShallowNet.grad`` (c fixed)."""
+    def velocity(theta):
+        g = net.replace(a=theta[0], w=theta[1], b=theta[2]).grad(x, y)
+        return -g.a, -g.w, -g.b
+    theta = (net.a, net.w, net.b)
+    for _ in range(steps):
+        k1 = velocity(theta)
+        k2 = velocity(tuple(t + h / 2 * k for t, k in zip(theta, k1)))
+        k3 = velocity(tuple(t + h / 2 * k for t, k in zip(theta, k2)))
+        k4 = velocity(tuple(t + h * k for t, k in zip(theta, k3)))
+        theta = tuple(t + h / 6 * (p + 2 * q + 2 * u + v)
+                      for t, p, q, u, v in zip(theta, k1, k2, k3, k4))
+    return net.replace(a=theta[0], w=theta[1], b=theta[2])
+
+
+def test_several_inputs_rk4_flow_matches_a_numpy_rk4():
+    net, x, y = general_problem(n=20, d=4, m=300, seed=14)
+    net = net.replace(scale=1.0)
+    traj = gradient_flow(net, x, y, 1.0, dt=0.05, record=2, backend="dense")
+    ref = _rk4_reference(net, x, y, 0.05, 20)
+    assert np.sum(patterns(ref, x) != patterns(net, x)) > 0
+    np.testing.assert_allclose(params(traj.net), params(ref), rtol=0, atol=1e-10)
+
+
+def test_several_inputs_float32_is_float32_and_follows_float64():
+    net, x, y = general_problem(seed=16)
+    kw = dict(lr=0.5 * net.width, steps=20, record=2, backend="dense")
+    f64, f32 = gradient_descent(net, x, y, **kw), gradient_descent(net, x, y, dtype="float32", **kw)
+    gap = np.max(np.abs(params(f32.net) - params(f64.net))) / np.max(np.abs(params(f64.net)))
+    assert 1e-9 < gap < 1e-5, gap
+
+
 # ---------------------------------------------------------------------------- float32
 @pytest.mark.parametrize("n, backend", [(10, "dense"), (40, "dense"), (5, "orthogonal")])
 def test_float32_follows_float64_to_float32_accuracy(n, backend):
