@@ -43,6 +43,7 @@ _EULER, _HEUN, _RK4 = 0, 1, 2
 _METHODS = {"euler": _EULER, "heun": _HEUN, "rk4": _RK4}
 _DEFAULT_DT = {"euler": 0.01, "heun": 0.05, "rk4": 0.1}
 _GRID = 1500          # times scanned per region by exact_flow when looking for the next event
+_FLOOR = 1e3 * np.finfo(float).eps   # exact_flow: |z_i| below this (relative) is "on the boundary"
 
 
 # ------------------------------------------------------------------ checks
@@ -528,15 +529,27 @@ def _region(start, w, x, y, A) -> _Region:
     return _Region(start, A.copy(), limit, V, lam, V.T @ (w - limit))
 
 
+def _rounding_floor(reg: _Region, x) -> np.ndarray:
+    """Per input, the size below which ``z_i`` cannot be told from 0 in this region: ``_FLOOR``
+    times ``|x_i|`` times the size of ``w`` (``|w*_A| + |w(start) - w*_A|``)."""
+    size = np.linalg.norm(reg.limit) + np.linalg.norm(reg.coef)
+    return _FLOOR * np.linalg.norm(x, axis=1) * size
+
+
 def _first_crossing(reg: _Region, x, horizon: float):
-    """Earliest ``s`` in ``(0, horizon]`` at which an input changes sides, or ``None``."""
+    """Earliest ``s`` in ``(0, horizon]`` at which an input changes sides, or ``None``.
+
+    An input counts as crossing only once ``z_i`` is beyond :func:`_rounding_floor` on the
+    wrong side of 0; the crossing time is the zero of ``z_i`` just before that.
+    """
     if reg.rates.size == 0 or horizon <= 0:
         return None
     a = x @ reg.limit                            # z(s) = a + Bm @ exp(-rates s)
     Bm = (x @ reg.modes) * reg.coef
+    floor = _rounding_floor(reg, x)
     s = np.geomspace(1e-9 / reg.rates.max(), horizon, _GRID)
-    moving = _decay(np.outer(s, reg.rates)) @ np.ascontiguousarray(Bm.T)  # z(s) - a
-    wrong = np.where(reg.active, moving <= -a, moving > -a)
+    z = a + _decay(np.outer(s, reg.rates)) @ np.ascontiguousarray(Bm.T)   # (grid, n)
+    wrong = np.where(reg.active, z <= -floor, z > floor)
     crossing = wrong.any(axis=0)
     if not crossing.any():
         return None
@@ -546,8 +559,12 @@ def _first_crossing(reg: _Region, x, horizon: float):
         return s[0], int(np.argmin(first))
     best = None
     for i in np.flatnonzero(first == j):         # the inputs crossing in the first bracket
-        root = brentq(lambda u, i=i: a[i] + Bm[i] @ np.exp(-reg.rates * u), s[j - 1], s[j],
-                      xtol=1e-15, rtol=4 * np.finfo(float).eps)
+        right = np.flatnonzero((z[:j, i] > 0) == reg.active[i])   # on the input's own side
+        if right.size == 0:                      # within rounding of 0 since the start
+            root = s[0]
+        else:
+            root = brentq(lambda u, i=i: a[i] + Bm[i] @ np.exp(-reg.rates * u),
+                          s[right[-1]], s[j], xtol=1e-15, rtol=4 * np.finfo(float).eps)
         if best is None or root < best[0]:
             best = (root, int(i))
     return best
@@ -562,9 +579,18 @@ def exact_flow(w0, x, y, t_end: float, *, max_events: int = 1000) -> ExactFlow:
     refining the first sign change with ``scipy.optimize.brentq``. Two sign changes closer
     together than the grid spacing (an input that grazes a boundary) could be missed.
 
-    The labels must be non-negative: then an input always crosses its boundary transversally
-    (the field on both sides pushes the same way), so the flow is well defined without
-    sliding modes.
+    The labels must be non-negative. At ``z_i = 0`` the active-side velocity of ``z_i``
+    exceeds the inactive-side one by ``y_i |x_i|^2 / n >= 0``, so a trajectory that reaches
+    the boundary (its velocity on the arriving side points into it) finds the velocity on the
+    far side pointing the same way, and crosses: there are no sliding modes. (Where the
+    inactive-side velocity is negative and the active-side one positive, the boundary repels
+    on both sides; trajectories do not arrive there.)
+
+    An input counts as changing sides only once ``|z_i|`` exceeds a rounding floor,
+    ``1e3 * eps * |x_i|`` times the size of ``w`` in the region. In exact arithmetic an input
+    can approach its boundary asymptotically without reaching it (with orthogonal inputs a
+    zero-label active input has ``z_i(t) = z_i(0) exp(-|x_i|^2 t / n)``); without the floor,
+    round-off would make it change sides again and again at one instant.
 
     Parameters
     ----------
@@ -579,6 +605,14 @@ def exact_flow(w0, x, y, t_end: float, *, max_events: int = 1000) -> ExactFlow:
     Returns
     -------
     ExactFlow
+
+    Raises
+    ------
+    RuntimeError
+        If more than ``max_events`` inputs change sides before ``t_end``: a run with that
+        many genuine events needs a larger ``max_events``; events accumulating at one time
+        (a Zeno-like approach the rounding floor does not cover) cannot be resolved by this
+        solver, and :func:`flow` is the alternative.
     """
     x = _inputs(x)
     y = _labels(y, x.shape[0])
@@ -600,7 +634,10 @@ def exact_flow(w0, x, y, t_end: float, *, max_events: int = 1000) -> ExactFlow:
         if hit is None:
             break
         if len(times) == max_events:
-            raise RuntimeError(f"more than max_events={max_events} events before t_end")
+            raise RuntimeError(
+                f"more than max_events={max_events} events before t_end={t_end:g} (the last "
+                f"ones at t = {times[-1]:.10g}, inputs {crossing[-3:]}): raise max_events, "
+                f"or integrate with flow() if the events accumulate at one time")
         t, i = t + hit[0], hit[1]
         w = reg.at(t)[0]
         A = A.copy()

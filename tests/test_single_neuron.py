@@ -171,6 +171,37 @@ def test_exact_flow_events_sit_on_boundaries():
         assert abs(x[i] @ sol(t)) < 1e-9 * np.linalg.norm(x[i])
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_exact_flow_on_orthogonal_inputs_matches_the_decoupled_solution(seed):
+    """Orthogonal inputs decouple: an active z_i relaxes to y_i >= 0 (zero labels only
+    asymptotically, the case where round-off used to make exact_flow chatter), an inactive one
+    stays put, so no input ever changes sides."""
+    rng = np.random.default_rng(seed)
+    n, d = 8, 10
+    q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    x = q[:n] * rng.uniform(0.5, 2.0, n)[:, None]
+    y = np.maximum(x @ rng.standard_normal(d), 0.0)
+    w0 = 10.0 ** rng.uniform(-9, 0) * rng.standard_normal(d)
+    sol = sn.exact_flow(w0, x, y, 2000.0)
+    assert sol.event_times.size == 0
+    sq = np.sum(x * x, axis=1)
+    z0 = x @ w0
+    rest = w0 - (z0 / sq) @ x                    # the part of w0 orthogonal to every input
+    for t in (0.0, 1.0, 50.0, 2000.0):
+        z = np.where(z0 > 0, y + (z0 - y) * np.exp(-sq * t / n), z0)
+        np.testing.assert_allclose(sol(t), rest + (z / sq) @ x, rtol=0,
+                                   atol=1e-12 * max(1.0, np.linalg.norm(w0)))
+
+
+def test_exact_flow_reports_too_many_events_clearly():
+    x, y, w = problem(7, n=20, d=4)
+    events = sn.exact_flow(0.01 * w, x, y, 50.0).event_times.size
+    assert events > 1
+    with pytest.raises(RuntimeError, match="raise max_events"):
+        sn.exact_flow(0.01 * w, x, y, 50.0, max_events=events - 1)
+    assert sn.exact_flow(0.01 * w, x, y, 50.0, max_events=events).event_times.size == events
+
+
 def test_span_property_and_silent_inputs():
     """w(t) - w(0) lies in the span of the inputs active so far; labels of inputs that are
     never active do not change the trajectory by a single bit."""
