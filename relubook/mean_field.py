@@ -557,12 +557,71 @@ class TVSolution:
         return self.net()(t)
 
     def to_piecewise(self) -> PiecewiseLinear:
-        """The exact piecewise-linear form of ``f``."""
-        return self.net().to_piecewise()
+        r"""The exact piecewise-linear form of ``f``, each knot at a data point exactly there.
+
+        An atom's knot is :math:`-\tan\varphi`, rounded; an atom in a data direction has its
+        knot at that data point, and two such atoms, one facing each way, have one knot. The
+        two roundings of :math:`-\tan\varphi` and :math:`-\tan(\varphi - \pi)` can land an
+        ulp apart, which would split that knot in two and add a spurious
+        :math:`2\min(|J_1|, |J_2|)` to the curvature mass when the jumps have opposite signs.
+        So a knot within ``1e-12 max(1, |x_i|)`` of a data point, below the ``1e-12`` to which
+        :func:`tv_lasso` solves the optimality conditions, is placed on it.
+        """
+        cos, sin = np.cos(self.phi), np.sin(self.phi)
+        facing = np.sign(cos)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            knot = np.where(facing != 0, -sin / np.where(facing != 0, cos, 1.0), 0.0)
+        nearest = np.argmin(np.abs(knot[:, None] - self.x[None, :]), axis=1)
+        snap = np.abs(knot - self.x[nearest]) <= 1e-12 * np.maximum(1.0, np.abs(self.x[nearest]))
+        knot = np.where(snap & (facing != 0), self.x[nearest], knot)
+        # mu sigma(x cos + sin) = (mu |cos|) sigma(sign(cos) (x - e)); flat atoms keep (0, sin)
+        a = np.where(facing != 0, self.mu * np.abs(cos), self.mu)
+        b = np.where(facing != 0, -facing * knot, sin)
+        if a.size == 0:
+            return self.net().to_piecewise()
+        return ShallowNet(a=a, w=facing, b=b).to_piecewise()
 
     def knots(self, merge: float = 1e-6, tol: float = 1e-9) -> "Knots":
         """The knots of ``f``: atoms clustered by :func:`cluster_knots`."""
         return cluster_knots(self.phi, self.mu, merge=merge, tol=tol)
+
+    def contact_directions(self, rtol: float = 1e-9) -> np.ndarray:
+        r"""Directions where :math:`|G| \ge \lambda(1 - \text{rtol})`, sorted; shape (p,).
+
+        :math:`G` is the certificate of the dual solution ``g``, which every minimiser shares
+        (the dual objective is strictly concave), and every minimiser puts its atoms where
+        :math:`|G| = \lambda`. ``rtol`` must exceed the accuracy of ``g`` (``tv_lasso``
+        certifies :math:`\sup|G|` to its ``tol``) and stay below the relative gap to the
+        next peak of :math:`|G|`.
+        """
+        rtol = as_float(rtol, "rtol", positive=True)
+        cand, values = _arc_candidates(self.x, self.g)
+        return np.unique(cand[np.abs(values) >= self.lam * (1 - rtol)])
+
+    def minimisers(self, rtol: float = 1e-9) -> tuple[int, int]:
+        r"""Dimensions of the set of minimisers near this one, as measures and as functions.
+
+        A minimiser is a measure on the contact set (:meth:`contact_directions`) with the
+        fitted values ``f_data``. Its weights are free along the kernel of the atoms' values
+        at the data, of dimension ``p - rank``; two such measures give the same function when
+        their difference vanishes at every knot and on both outer pieces, which evaluating the
+        atoms there decides exactly (a piecewise-linear function with those knots is fixed by
+        these values).
+
+        Returns
+        -------
+        (measures, functions) : tuple of int
+            ``(0, 0)``: the minimiser is unique; ``(k, 0)``: the function is unique but
+            ``k`` directions of weights represent it.
+        """
+        phi = self.contact_directions(rtol)
+        on_data = np.linalg.matrix_rank(atoms(phi, self.x))
+        cos = np.cos(phi)
+        knots = -np.sin(phi[cos != 0]) / cos[cos != 0]
+        ends = np.concatenate([knots, self.x])
+        probe = np.concatenate([ends, [ends.min() - 1.0, ends.max() + 1.0]])
+        as_functions = np.linalg.matrix_rank(atoms(phi, probe))
+        return int(phi.size - on_data), int(as_functions - on_data)
 
     @property
     def objective(self) -> float:

@@ -26,6 +26,12 @@ class PiecewiseLinear:
         Values of the function at the breakpoints.
     left_slope, right_slope : float
         Slopes left of the first and right of the last breakpoint.
+    slopes : array_like, shape (k - 1,), optional
+        The slopes of the inner pieces when they are known exactly (:meth:`from_jumps` passes
+        them). By default they are the difference quotients of ``values``, which lose every
+        digit between breakpoints closer than the rounding of the values: two knots that
+        coincide in exact arithmetic but were computed by two roundings (``-b/w`` of two
+        neurons) sit an ulp apart, and the quotient across that ulp is noise.
 
     Examples
     --------
@@ -36,7 +42,8 @@ class PiecewiseLinear:
     4.0
     """
 
-    def __init__(self, breakpoints, values, left_slope: float, right_slope: float):
+    def __init__(self, breakpoints, values, left_slope: float, right_slope: float, *,
+                 slopes=None):
         t = as_array(breakpoints, "breakpoints", ndim=1)
         v = as_array(values, "values", ndim=1)
         if v.shape != t.shape:
@@ -47,15 +54,22 @@ class PiecewiseLinear:
         self.values = v
         self.left_slope = as_float(left_slope, "left_slope")
         self.right_slope = as_float(right_slope, "right_slope")
-        for arr in (self.breakpoints, self.values):
+        inner = np.diff(v) / np.diff(t) if slopes is None else as_array(
+            slopes, "slopes", ndim=1, allow_empty=True)
+        if inner.shape != (t.size - 1,):
+            raise ValueError(f"slopes must have shape ({t.size - 1},), one per inner piece, "
+                             f"got {inner.shape}")
+        self._slopes = np.concatenate(([self.left_slope], inner, [self.right_slope]))
+        for arr in (self.breakpoints, self.values, self._slopes):
             arr.setflags(write=False)
 
     @classmethod
     def from_jumps(cls, knots, jumps, *, intercept: float, slope: float) -> "PiecewiseLinear":
         """Build ``intercept + slope * x + sum_k jumps_k * relu(x - knots_k)``.
 
-        Knots may repeat (their jumps add) and come in any order. With no knots the result is
-        affine and carries a single breakpoint at 0 with a zero jump.
+        Knots may repeat (their jumps add) and come in any order. The slopes of the pieces
+        are the partial sums of the jumps, exact however close two knots are. With no knots
+        the result is affine and carries a single breakpoint at 0 with a zero jump.
         """
         e = as_array(knots, "knots", ndim=1, allow_empty=True)
         J = as_array(jumps, "jumps", ndim=1, allow_empty=True)
@@ -70,14 +84,14 @@ class PiecewiseLinear:
         before = np.concatenate(([0.0], np.cumsum(jump)[:-1]))
         moment = np.concatenate(([0.0], np.cumsum(jump * t)[:-1]))
         values = intercept + slope * t + t * before - moment
-        return cls(t, values, slope, slope + float(jump.sum()))
+        slopes = slope + np.cumsum(jump)
+        return cls(t, values, slope, float(slopes[-1]), slopes=slopes[:-1])
 
     # ------------------------------------------------------------ evaluation
     @property
     def slopes(self) -> np.ndarray:
         """Slopes on the ``k + 1`` pieces, left to right; shape (k + 1,)."""
-        inner = np.diff(self.values) / np.diff(self.breakpoints)
-        return np.concatenate(([self.left_slope], inner, [self.right_slope]))
+        return self._slopes
 
     def __call__(self, x) -> np.ndarray:
         """Evaluate at ``x`` (any shape); returns an array of the same shape."""

@@ -454,3 +454,26 @@ def test_rejects_shape_mismatch_and_empty():
         PiecewiseLinear([[0.0, 1.0]], [[0.0, 1.0]], 0.0, 0.0)
     with pytest.raises(TypeError, match="left_slope"):
         PiecewiseLinear([0.0], [0.0], "0", 0.0)
+
+
+def test_from_jumps_keeps_exact_slopes_across_an_ulp():
+    """Two knots an ulp apart: the slopes are the partial sums of the jumps, not noise.
+
+    The values at the two breakpoints agree to rounding, so their difference quotient across
+    the ulp would be garbage; the jumps and the curvature mass must not depend on it.
+    """
+    e = 5.0 / 7.0
+    knots = np.array([-0.3, e, np.nextafter(e, 1.0), 0.9])
+    jumps = np.array([1.5, 0.673, -7.66, 2.0])
+    pl = PiecewiseLinear.from_jumps(knots, jumps, intercept=0.1, slope=-0.4)
+    np.testing.assert_allclose(pl.slope_jumps(), jumps, rtol=0, atol=1e-14)
+    assert abs(pl.curvature_mass() - np.abs(jumps).sum()) < 1e-13
+    np.testing.assert_array_equal(pl.slopes, -0.4 + np.concatenate(([0.0], np.cumsum(jumps))))
+    x = np.linspace(-2, 2, 101)
+    np.testing.assert_allclose(pl(x), direct_from_jumps(x, knots, jumps, 0.1, -0.4),
+                               rtol=0, atol=1e-12)
+
+
+def test_explicit_slopes_are_validated():
+    with pytest.raises(ValueError, match="slopes"):
+        PiecewiseLinear([0.0, 1.0, 2.0], [0.0, 1.0, 0.0], 0.0, 0.0, slopes=[1.0])

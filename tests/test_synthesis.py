@@ -10,7 +10,8 @@ import matplotlib
 import numpy as np
 import pytest
 
-from relubook import PiecewiseLinear, interpolants
+from relubook import PiecewiseLinear, data, interpolants
+from relubook import mean_field as mf
 from relubook.exercises import synthesis as ex
 from relubook.widgets import synthesis as wid
 from tests.widget_checks import assert_controls_update, assert_draws_quickly, control_values
@@ -103,3 +104,36 @@ def test_check_bias_map():
     bad["small input weights, large output weights"] = "quintic spline"
     with pytest.raises(ValueError, match="must be one of"):
         ex.check_bias_map(bad)
+
+
+def test_tv_solution_is_one_function_whatever_the_weights():
+    """On the eight-point sine the TV minimisers form a family of weights, one function.
+
+    minimisers() says (2, 0); moving the weights along the kernel of the atoms' data values
+    on the contact set leaves the function unchanged everywhere (brute force on a grid), and
+    its curvature mass is the least for its fitted values.
+    """
+    x, y = data.sinusoid(8)
+    sol = mf.tv_lasso(x, y, 1e-5)
+    assert sol.minimisers() == (2, 0)
+    phi = sol.contact_directions()
+    assert phi.size == 8 and np.all(np.isin(np.round(sol.phi, 12), np.round(phi, 12)))
+    kernel = np.linalg.svd(mf.atoms(phi, x).T)[2][6:]          # (2, 8): null directions
+    grid = np.linspace(-3, 3, 6001)
+    for direction in kernel:
+        moved = mf.atoms(phi, grid).T @ direction
+        assert np.max(np.abs(moved)) < 1e-12
+    pl = sol.to_piecewise()
+    least = interpolants.least_curvature_mass(x, sol.f_data)
+    inner = (x[0] + 1e-3, x[-1] - 1e-3)
+    assert abs(pl.curvature_mass(inner) / least - 1) < 1e-12
+    # the knots at the data points +-5/7 sit exactly there, one breakpoint each
+    assert np.sum(pl.breakpoints == x[1]) == 1 and np.sum(pl.breakpoints == x[-2]) == 1
+    assert pl.breakpoints.size == 4
+
+
+def test_tv_solution_minimisers_detects_a_unique_minimiser():
+    two = mf.two_point_solution(10.0, 2.0, 0.1)
+    assert two.minimisers() == (0, 0)
+    with pytest.raises(ValueError, match="rtol"):
+        two.minimisers(rtol=0.0)
