@@ -10,6 +10,14 @@ from relubook import check as check_module
 from relubook.check import Check, read_margins, smallest_margins
 
 
+@pytest.fixture(autouse=True)
+def margins_folder(tmp_path, monkeypatch):
+    """Every test records into its own folder, never into the book's."""
+    monkeypatch.setenv(check_module.MARGINS_ENV, str(tmp_path))
+    monkeypatch.setattr(check_module, "_STARTED", set())
+    return tmp_path
+
+
 def test_margins_are_ratios_to_the_bound():
     c = Check("claim-demo")
     assert c.at_most([0.1, 0.25], 1.0, "upper") == pytest.approx(4.0)
@@ -48,9 +56,7 @@ def test_bad_arguments_are_named():
         Check("claim-demo").at_most(0.1, 1.0, "")
 
 
-def test_records_go_to_the_margins_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv(check_module.MARGINS_ENV, str(tmp_path))
-    monkeypatch.setattr(check_module, "_STARTED", set())
+def test_records_go_to_the_margins_folder(tmp_path):
     (tmp_path / "claim-old.jsonl").write_text("")
     (tmp_path / "claim-demo.jsonl").write_text(json.dumps({
         "claim": "claim-demo", "what": "stale", "kind": "holds", "observed": None,
