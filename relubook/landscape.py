@@ -39,18 +39,85 @@ from ._validate import as_array, as_float, as_int, as_interval, as_rng
 from .model import ShallowNet, random_net
 
 __all__ = [
-    "NEURON_TYPES", "BatchRun", "CriticalPoint", "best_constant", "classify_critical_point",
-    "dead_local_minimum", "dead_loss", "descent_direction", "effective_neurons",
-    "example_critical_points", "find_critical_points", "from_vector", "global_minimum",
-    "gradient_descent_batch", "loss_profile", "loss_slice", "named_directions",
-    "neuron_types", "random_starts", "residual_cell_means", "to_vector", "true_loss",
-    "true_loss_batch", "true_loss_grad", "true_loss_hessian", "warm_up", "zigzag_saddle",
+    "NEURON_TYPES", "QUADRATIC", "RELU", "Activation", "BatchRun", "CriticalPoint",
+    "best_constant", "classify_critical_point", "dead_local_minimum", "dead_loss",
+    "descent_direction", "effective_neurons", "example_critical_points", "find_critical_points",
+    "from_vector", "global_minimum", "gradient_descent_batch", "leaky_relu", "loss_profile",
+    "loss_slice", "named_directions", "neuron_types", "random_starts", "realisation",
+    "realised_zigzag", "residual_cell_means", "to_vector", "true_loss", "true_loss_batch",
+    "true_loss_grad", "true_loss_hessian", "warm_up", "zigzag_loss", "zigzag_saddle",
 ]
 
 #: The book's five neuron types, by the sign of ``w_j x + b_j`` on ``I = [p, q]``.
 NEURON_TYPES = ("degenerate", "inactive", "semi-inactive", "interior-knot", "fully-active")
 
-_GAUSS = 0.5 / math.sqrt(3.0)   # two-point Gauss-Legendre: nodes at mid -+ h / (2 sqrt 3)
+# three-point Gauss-Legendre on a piece of length h: nodes mid + h * _NODES, weights h * _WEIGHTS
+# (exact for polynomials of degree 5: the square activation makes e^2 a quartic)
+_NODES = np.array([-0.5 * math.sqrt(0.6), 0.0, 0.5 * math.sqrt(0.6)])
+_WEIGHTS = np.array([5.0, 8.0, 5.0]) / 18.0
+
+
+# ------------------------------------------------------------------------ activations
+@dataclass(frozen=True)
+class Activation:
+    r"""The activation :math:`\sigma` of the hidden neurons.
+
+    Attributes
+    ----------
+    name : str
+        ``"relu"`` (:math:`\max(z, 0)`), ``"leaky relu"`` (:math:`\max(z, \lambda z)`) or
+        ``"quadratic"`` (:math:`z^2`).
+    leak : float
+        The slope :math:`\lambda` on the negative side (0 except for leaky ReLU).
+    """
+
+    name: str
+    leak: float = 0.0
+
+    @property
+    def kinked(self) -> bool:
+        r"""Whether :math:`\sigma'` jumps at 0 (the (leaky) ReLU; not the square)."""
+        return self.name != "quadratic"
+
+    @property
+    def jump(self) -> float:
+        r"""The jump of :math:`\sigma'` at 0: ``1 - leak``, or 0 for the square."""
+        return 1.0 - self.leak if self.kinked else 0.0
+
+    def derivatives(self, z: np.ndarray):
+        """``sigma(z)``, ``sigma'(z)`` and ``sigma''(z)`` away from the kink; each the shape
+        of ``z`` (``sigma'(0)`` is the slope of the negative side, 0 for ReLU)."""
+        if not self.kinked:
+            return z ** 2, 2.0 * z, np.full_like(z, 2.0)
+        slope = np.where(z > 0, 1.0, self.leak)
+        return slope * z, slope, np.zeros_like(z)
+
+
+#: ReLU, the activation of the rest of the book.
+RELU = Activation("relu")
+#: The square activation :math:`\sigma(z) = z^2`.
+QUADRATIC = Activation("quadratic")
+
+
+def leaky_relu(leak: float) -> Activation:
+    """Leaky ReLU ``max(z, leak * z)`` with slope ``0 < leak < 1`` on the negative side."""
+    leak = as_float(leak, "leak", positive=True)
+    if leak >= 1.0:
+        raise ValueError(f"leak must be below 1, got {leak}")
+    return Activation("leaky relu", leak)
+
+
+def _activation(activation) -> Activation:
+    if isinstance(activation, Activation):
+        return activation
+    if isinstance(activation, str):
+        named = {"relu": RELU, "quadratic": QUADRATIC}
+        if activation not in named:
+            raise ValueError(f"activation must be 'relu', 'quadratic' or an Activation "
+                             f"(leaky_relu(leak)), got {activation!r}")
+        return named[activation]
+    raise TypeError(f"activation must be an Activation or a name, "
+                    f"got {type(activation).__name__}")
 
 
 # ------------------------------------------------------------------------ validation
@@ -98,34 +165,44 @@ def _knots(net: ShallowNet) -> np.ndarray:
     return np.where(net.w != 0, -net.b / safe, np.nan)
 
 
-def _quadrature(net: ShallowNet, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+def _quadrature(net: ShallowNet, lo: float, hi: float,
+                act: Activation = RELU) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights that integrate ``(1/|I|) int_I`` exactly for the piecewise
-    quadratics of this module: two Gauss points on each piece between interior knots."""
-    t = _knots(net)
-    inner = t[(t > lo) & (t < hi)]
-    edges = np.unique(np.concatenate(([lo, hi], inner)))
+    polynomials of degree at most 5 of this module: three Gauss points on each piece
+    between the interior knots (the whole of ``I`` for the square activation)."""
+    edges = np.array([lo, hi])
+    if act.kinked:
+        t = _knots(net)
+        edges = np.unique(np.concatenate((edges, t[(t > lo) & (t < hi)])))
     mid, h = 0.5 * (edges[1:] + edges[:-1]), np.diff(edges)
-    nodes = np.concatenate([mid - _GAUSS * h, mid + _GAUSS * h])
-    weights = np.concatenate([h, h]) / (2.0 * (hi - lo))
+    nodes = (mid[:, None] + h[:, None] * _NODES).ravel()
+    weights = (h[:, None] * _WEIGHTS).ravel() / (hi - lo)
     return nodes, weights
 
 
-def _evaluate(net: ShallowNet, alpha: float, beta: float, x: np.ndarray):
-    """Residual ``e = f - g`` (n,), activity ``1[z > 0]`` (n, m) and ``relu(z)`` (n, m)."""
-    z = np.outer(x, net.w) + net.b
-    active = z > 0
-    phi = np.where(active, z, 0.0)
-    e = phi @ net.a + net.c - (alpha * x + beta)
-    return e, active.astype(np.float64), phi
+def _evaluate(net: ShallowNet, alpha: float, beta: float, x: np.ndarray,
+              act: Activation = RELU):
+    """Residual ``e = f - g`` (n,) and ``sigma, sigma', sigma''`` of ``w_j x + b_j``
+    (each (n, m))."""
+    sig, dsig, d2sig = act.derivatives(np.outer(x, net.w) + net.b)
+    e = sig @ net.a + net.c - (alpha * x + beta)
+    return e, sig, dsig, d2sig
 
 
-def _jacobian(net: ShallowNet, x, active, phi) -> np.ndarray:
+def _jacobian(net: ShallowNet, x, sig, dsig) -> np.ndarray:
     """``d f(x_i) / d theta`` for theta = (a, w, b, c); shape (n, 3m + 1)."""
-    return np.hstack([phi, net.a * x[:, None] * active, net.a * active,
-                      np.ones((x.size, 1))])
+    return np.hstack([sig, net.a * x[:, None] * dsig, net.a * dsig, np.ones((x.size, 1))])
 
 
-def true_loss(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0)) -> float:
+def realisation(net: ShallowNet, x, activation="relu") -> np.ndarray:
+    """The network function ``f(x) = sum_j a_j sigma(w_j x + b_j) + c``; x shape (n,)."""
+    net, act = _net(net), _activation(activation)
+    x = as_array(x, "x", ndim=1)
+    return _evaluate(net, 0.0, 0.0, x, act)[0]
+
+
+def true_loss(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
+              activation="relu") -> float:
     r"""The true loss :math:`\frac{1}{|I|}\int_I (f - \alpha x - \beta)^2\,dx`, exactly.
 
     Parameters
@@ -136,6 +213,8 @@ def true_loss(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0)) -
         Slope and intercept of the target :math:`g(x) = \alpha x + \beta`.
     interval : pair of float
         The interval ``(p, q)`` with ``p < q`` carrying the uniform input law.
+    activation : str or Activation
+        ``"relu"`` (default), ``"quadratic"`` or :func:`leaky_relu` ``(leak)``.
 
     Examples
     --------
@@ -144,62 +223,77 @@ def true_loss(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0)) -
     0.333333333333
     """
     net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
-    x, wts = _quadrature(net, lo, hi)
-    e, _, _ = _evaluate(net, alpha, beta, x)
+    act = _activation(activation)
+    x, wts = _quadrature(net, lo, hi, act)
+    e = _evaluate(net, alpha, beta, x, act)[0]
     return float(wts @ e ** 2)
 
 
-def true_loss_grad(net: ShallowNet, alpha: float, beta: float,
-                   interval=(0.0, 1.0)) -> ShallowNet:
+def true_loss_grad(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
+                   activation="relu") -> ShallowNet:
     r"""Gradient of :func:`true_loss`, as a :class:`ShallowNet` of the same shape.
 
-    With :math:`e = f - g`, :math:`\chi_j = 1[w_j x + b_j > 0]` and :math:`\langle\cdot\rangle`
-    the mean over :math:`I`: :math:`\partial_c L = 2\langle e\rangle`,
-    :math:`\partial_{a_j} L = 2\langle e\,\mathrm{relu}(w_j x + b_j)\rangle`,
-    :math:`\partial_{w_j} L = 2a_j\langle e\,x\,\chi_j\rangle`,
-    :math:`\partial_{b_j} L = 2a_j\langle e\,\chi_j\rangle`. The fields ``.a``, ``.w``,
-    ``.b``, ``.c`` hold the partial derivatives (``relu'(0) = 0``).
+    With :math:`e = f - g`, :math:`z_j = w_j x + b_j` and :math:`\langle\cdot\rangle` the
+    mean over :math:`I`: :math:`\partial_c L = 2\langle e\rangle`,
+    :math:`\partial_{a_j} L = 2\langle e\,\sigma(z_j)\rangle`,
+    :math:`\partial_{w_j} L = 2a_j\langle e\,x\,\sigma'(z_j)\rangle`,
+    :math:`\partial_{b_j} L = 2a_j\langle e\,\sigma'(z_j)\rangle` (for ReLU
+    :math:`\sigma' = \chi_j = 1[z_j > 0]`). The fields ``.a``, ``.w``, ``.b``, ``.c`` hold
+    the partial derivatives (``relu'(0) = 0``). ``activation`` as in :func:`true_loss`.
     """
-    return from_vector(_grad_vector(_net(net), *_target(alpha, beta), *as_interval(interval)))
+    return from_vector(_grad_vector(_net(net), *_target(alpha, beta), *as_interval(interval),
+                                    _activation(activation)))
 
 
-def _grad_vector(net: ShallowNet, alpha, beta, lo, hi) -> np.ndarray:
-    x, wts = _quadrature(net, lo, hi)
-    e, active, phi = _evaluate(net, alpha, beta, x)
-    return 2.0 * _jacobian(net, x, active, phi).T @ (wts * e)
+def _grad_vector(net: ShallowNet, alpha, beta, lo, hi, act: Activation = RELU) -> np.ndarray:
+    x, wts = _quadrature(net, lo, hi, act)
+    e, sig, dsig, _ = _evaluate(net, alpha, beta, x, act)
+    return 2.0 * _jacobian(net, x, sig, dsig).T @ (wts * e)
 
 
-def true_loss_hessian(net: ShallowNet, alpha: float, beta: float,
-                      interval=(0.0, 1.0)) -> np.ndarray:
+def true_loss_hessian(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
+                      activation="relu") -> np.ndarray:
     r"""Hessian of :func:`true_loss` in the order ``(a, w, b, c)``; shape (3m+1, 3m+1).
 
-    Three parts: the Gauss--Newton term :math:`2\langle \nabla f\,\nabla f^\top\rangle`; the
-    mixed terms :math:`\partial_{a_j}\partial_{w_j} L \mathrel{+}= 2\langle e\,x\,\chi_j\rangle`,
-    :math:`\partial_{a_j}\partial_{b_j} L \mathrel{+}= 2\langle e\,\chi_j\rangle`; and, for a
-    knot :math:`t_j` strictly inside :math:`I`, the moving-boundary term
-    :math:`\frac{2 a_j e(t_j)}{|I|\,|w_j|}\begin{pmatrix} t_j^2 & t_j\\ t_j & 1\end{pmatrix}`
-    in the :math:`(w_j, b_j)` block. :math:`L` is twice differentiable unless a knot sits at
-    an end of :math:`I` or a neuron has :math:`w_j = b_j = 0`; there the formula still
-    returns a value (the limit from the side where knots at an end count as outside).
+    Three parts: the Gauss--Newton term :math:`2\langle \nabla f\,\nabla f^\top\rangle`;
+    the term :math:`2\langle e\,\nabla^2 f\rangle` away from the kinks, that is
+    :math:`\partial_{a_j}\partial_{w_j} L \mathrel{+}= 2\langle e\,x\,\sigma'(z_j)\rangle`,
+    :math:`\partial_{a_j}\partial_{b_j} L \mathrel{+}= 2\langle e\,\sigma'(z_j)\rangle` and,
+    for the square, :math:`2a_j\langle e\,\sigma''\,(x^2, x, 1)\rangle` in the
+    :math:`(w_j, b_j)` block; and, for a kinked activation and a knot :math:`t_j` strictly
+    inside :math:`I`, the moving-boundary term
+    :math:`\frac{2 \kappa a_j e(t_j)}{|I|\,|w_j|}\begin{pmatrix} t_j^2 & t_j\\ t_j & 1
+    \end{pmatrix}` in the :math:`(w_j, b_j)` block, where :math:`\kappa` is the jump of
+    :math:`\sigma'` at 0 (1 for ReLU, :math:`1 - \lambda` for leaky ReLU). For a kinked
+    activation :math:`L` is twice differentiable unless a knot sits at an end of :math:`I`
+    or a neuron has :math:`w_j = b_j = 0`; there the formula still returns a value (the
+    limit from the side where knots at an end count as outside).
     """
     net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
+    act = _activation(activation)
     m = net.width
-    x, wts = _quadrature(net, lo, hi)
-    e, active, phi = _evaluate(net, alpha, beta, x)
-    J = _jacobian(net, x, active, phi)
+    x, wts = _quadrature(net, lo, hi, act)
+    e, sig, dsig, d2sig = _evaluate(net, alpha, beta, x, act)
+    J = _jacobian(net, x, sig, dsig)
     H = J.T @ (wts[:, None] * J)
     A, W, B = np.arange(m), m + np.arange(m), 2 * m + np.arange(m)
-    ex = (wts * e * x) @ active
-    e1 = (wts * e) @ active
+    ex = (wts * e * x) @ dsig
+    e1 = (wts * e) @ dsig
     H[A, W] += ex
     H[W, A] += ex
     H[A, B] += e1
     H[B, A] += e1
+    curved = net.a * ((wts * e)[:, None] * d2sig * x[:, None] ** np.arange(3)[:, None, None]
+                      ).sum(axis=1)                     # rows: <e sigma''>, <e x sigma''>, ...
+    H[W, W] += curved[2]
+    H[W, B] += curved[1]
+    H[B, W] += curved[1]
+    H[B, B] += curved[0]
     t = _knots(net)
-    inside = np.flatnonzero((t > lo) & (t < hi))
+    inside = np.flatnonzero((t > lo) & (t < hi)) if act.kinked else np.array([], dtype=int)
     if inside.size:
-        e_t, _, _ = _evaluate(net, alpha, beta, t[inside])
-        k = net.a[inside] * e_t / (np.abs(net.w[inside]) * (hi - lo))
+        e_t = _evaluate(net, alpha, beta, t[inside], act)[0]
+        k = act.jump * net.a[inside] * e_t / (np.abs(net.w[inside]) * (hi - lo))
         ti = t[inside]
         Wi, Bi = W[inside], B[inside]
         H[Wi, Wi] += k * ti ** 2
@@ -277,8 +371,7 @@ def residual_cell_means(net: ShallowNet, alpha: float, beta: float, interval=(0.
     means = np.empty(edges.size - 1)
     for k in range(means.size):          # exact: the quadrature splits at every knot
         x, wts = _quadrature(net, edges[k], edges[k + 1])
-        e, _, _ = _evaluate(net, alpha, beta, x)
-        means[k] = wts @ e
+        means[k] = wts @ _evaluate(net, alpha, beta, x)[0]
     return edges, means
 
 
@@ -327,35 +420,79 @@ def global_minimum(alpha: float, beta: float, interval=(0.0, 1.0)) -> ShallowNet
     return ShallowNet(a=[abs(alpha)], w=[s], b=[-s * knot], c=beta + alpha * knot)
 
 
-def zigzag_saddle(alpha: float, beta: float, interval=(0.0, 1.0)) -> ShallowNet:
-    """The two-neuron critical point with knots at the thirds of ``I``.
+def zigzag_saddle(alpha: float, beta: float, interval=(0.0, 1.0), cells: int = 3) -> ShallowNet:
+    """The zigzag critical point with ``n = cells`` equal cells (``n`` odd, at least 3).
 
-    A right-facing neuron with knot ``p + |I|/3`` and a left-facing one with knot
-    ``p + 2|I|/3``, both with ``a_j w_j = 2 alpha / 3``, and ``c`` the best constant. The
-    residual has mean zero on each third and slopes ``-alpha/3, alpha/3, -alpha/3``; the loss
-    is ``alpha^2 |I|^2 / 972``.
+    ``n - 1`` neurons, one per knot ``u_k = p + k |I| / n``: right-facing (``w_k = 1``) for
+    odd ``k``, left-facing (``w_k = -1``) for even ``k``, all with ``a_k w_k = 2 alpha / n``;
+    ``c`` makes the residual vanish at the midpoint of the first cell. The residual has mean
+    zero on each cell and slopes ``-alpha/n, alpha/n, ...``; the loss is
+    :func:`zigzag_loss` ``= alpha^2 |I|^2 / (12 n^4)`` (``alpha^2 |I|^2 / 972`` for n = 3).
     """
     (alpha, beta), (lo, hi) = _target(alpha, beta), as_interval(interval)
-    length = hi - lo
-    t1, t2 = lo + length / 3.0, lo + 2.0 * length / 3.0
-    return ShallowNet(a=[2.0 * alpha / 3.0, -2.0 * alpha / 3.0], w=[1.0, -1.0], b=[-t1, t2],
-                      c=best_constant(alpha, beta, (lo, hi)))
+    n = as_int(cells, "cells", minimum=3)
+    if n % 2 == 0:
+        raise ValueError(f"cells must be odd, got {n}")
+    knots = lo + (hi - lo) * np.arange(1, n) / n
+    w = np.where(np.arange(1, n) % 2 == 1, 1.0, -1.0)
+    mid = lo + 0.5 * (hi - lo) / n
+    left = knots[w < 0]                   # the left-facing neurons: alive on the first cell
+    c = alpha * mid + beta + 2.0 * alpha / n * np.sum(left - mid)
+    return ShallowNet(a=2.0 * alpha / n * w, w=w, b=-w * knots, c=c)
+
+
+def zigzag_loss(alpha: float, interval=(0.0, 1.0), cells: int = 3) -> float:
+    """The loss ``alpha^2 |I|^2 / (12 n^4)`` of the zigzag with ``n = cells`` cells (n = 1:
+    the best constant, :func:`dead_loss`)."""
+    alpha, (lo, hi) = as_float(alpha, "alpha"), as_interval(interval)
+    n = as_int(cells, "cells", minimum=1)
+    return alpha ** 2 * (hi - lo) ** 2 / (12.0 * n ** 4)
+
+
+def realised_zigzag(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
+                    tol: float = 1e-6, max_cells: int | None = None) -> int | None:
+    """Which function of the ReLU classification ``net`` realises on ``I``.
+
+    Returns 0 if ``f = g`` on ``I`` (the target), the odd ``n >= 1`` if ``f`` is the zigzag
+    with ``n`` cells (``n = 1``: the best constant, ``n >= 3``: :func:`zigzag_saddle`), and
+    None otherwise. Equality means ``sup_I |f - h| <= tol |alpha| |I|`` (plus ``tol`` when
+    ``alpha = 0``), computed exactly: both functions are piecewise linear, so the supremum
+    is attained at a knot or an end. ``max_cells`` (default ``m + 1``) bounds ``n``.
+    """
+    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
+    tol = _tol(tol)
+    top = net.width + 1 if max_cells is None else as_int(max_cells, "max_cells", minimum=1)
+    bound = tol * (abs(alpha) * (hi - lo) + (alpha == 0))
+    t = _knots(net)
+    inside = t[(t > lo) & (t < hi)]
+    for n in [0, *range(1, top + 1, 2)]:
+        x = np.concatenate(([lo, hi], inside, lo + (hi - lo) * np.arange(1, n) / max(n, 1)))
+        if n == 0:
+            model = alpha * x + beta
+        elif n == 1:
+            model = np.full_like(x, best_constant(alpha, beta, (lo, hi)))
+        else:
+            model = realisation(zigzag_saddle(alpha, beta, (lo, hi), n), x)
+        if np.max(np.abs(realisation(net, x) - model)) <= bound:
+            return n
+    return None
 
 
 # ------------------------------------------------- gradient descent, many starts
 @njit(cache=True)
-def _gd_batch(theta, m, alpha, beta, lo, hi, lr, steps, loss):
+def _gd_batch(theta, m, alpha, beta, lo, hi, lr, steps, loss, square, leak):
     """``steps`` gradient-descent steps on the true loss for each row of ``theta``
     (shape (S, 3m + 1), updated in place); ``loss`` (S,) receives the final losses.
 
-    Same exact quadrature as the NumPy functions: two Gauss points on each piece between
-    the knots inside ``(lo, hi)``.
+    The activation is ``z^2`` if ``square``, else ``max(z, leak z)`` (ReLU for leak 0). Same
+    exact quadrature as the NumPy functions: three Gauss points on each piece between the
+    knots inside ``(lo, hi)``.
     """
     S = theta.shape[0]
     g = np.empty(3 * m + 1)
     edges = np.empty(m + 2)
-    gauss = 0.5 / math.sqrt(3.0)
-    scale = 1.0 / (2.0 * (hi - lo))
+    offset = 0.5 * math.sqrt(0.6)
+    scale = 1.0 / (hi - lo)
     for s in range(S):
         th = theta[s]
         for step in range(steps + 1):
@@ -364,7 +501,7 @@ def _gd_batch(theta, m, alpha, beta, lo, hi, lr, steps, loss):
             edges[0] = lo
             for j in range(m):
                 wj = th[m + j]
-                if wj != 0.0:
+                if wj != 0.0 and not square:
                     t = -th[2 * m + j] / wj
                     if lo < t < hi:
                         i = k
@@ -379,28 +516,41 @@ def _gd_batch(theta, m, alpha, beta, lo, hi, lr, steps, loss):
             for piece in range(k):
                 h = edges[piece + 1] - edges[piece]
                 mid = 0.5 * (edges[piece + 1] + edges[piece])
-                for side in range(2):
-                    x = mid - gauss * h if side == 0 else mid + gauss * h
-                    wt = h * scale
+                for node in range(3):
+                    x = mid + (node - 1) * offset * h
+                    wt = h * scale * (8.0 if node == 1 else 5.0) / 18.0
                     e = th[3 * m] - alpha * x - beta
                     for j in range(m):
                         z = th[m + j] * x + th[2 * m + j]
-                        if z > 0.0:
-                            e += th[j] * z
+                        if square:
+                            e += th[j] * z * z
+                        else:
+                            e += th[j] * (z if z > 0.0 else leak * z)
                     total += wt * e * e
                     we = 2.0 * wt * e
                     g[3 * m] += we
                     for j in range(m):
                         z = th[m + j] * x + th[2 * m + j]
-                        if z > 0.0:
-                            g[j] += we * z
-                            g[m + j] += we * th[j] * x
-                            g[2 * m + j] += we * th[j]
+                        if square:
+                            sig, dsig = z * z, 2.0 * z
+                        elif z > 0.0:
+                            sig, dsig = z, 1.0
+                        else:
+                            sig, dsig = leak * z, leak
+                        g[j] += we * sig
+                        g[m + j] += we * th[j] * dsig * x
+                        g[2 * m + j] += we * th[j] * dsig
             loss[s] = total
             if step == steps or not math.isfinite(total):
                 break
             for i in range(3 * m + 1):
                 th[i] -= lr * g[i]
+
+
+def _run_kernel(theta, act: Activation, alpha, beta, lo, hi, lr, steps, loss) -> None:
+    """:func:`_gd_batch` with the activation unpacked into the kernel's two arguments."""
+    _gd_batch(theta, (theta.shape[1] - 1) // 3, alpha, beta, lo, hi, lr, steps, loss,
+              not act.kinked, act.leak)
 
 
 def _start_vectors(starts) -> np.ndarray:
@@ -446,7 +596,7 @@ class BatchRun:
 
 
 def gradient_descent_batch(starts, alpha: float, beta: float, interval=(0.0, 1.0), *,
-                           lr: float, steps: int, record: int = 21,
+                           lr: float, steps: int, record: int = 21, activation="relu",
                            progress: bool = False) -> BatchRun:
     """Gradient descent on the true loss from many starts at once (compiled, exact).
 
@@ -469,6 +619,8 @@ def gradient_descent_batch(starts, alpha: float, beta: float, interval=(0.0, 1.0
     record : int
         Number of evenly spaced times at which the losses are recorded (at least 2: the
         start and the end).
+    activation : str or Activation
+        As in :func:`true_loss`.
     progress : bool
         Show a progress bar over the steps.
 
@@ -480,14 +632,14 @@ def gradient_descent_batch(starts, alpha: float, beta: float, interval=(0.0, 1.0
     (alpha, beta), (lo, hi) = _target(alpha, beta), as_interval(interval)
     lr, steps = as_float(lr, "lr", positive=True), as_int(steps, "steps")
     record = as_int(record, "record", minimum=2)
-    m = (theta.shape[1] - 1) // 3
+    act = _activation(activation)
     marks = np.unique(np.round(np.linspace(0, steps, record)).astype(np.int64))
     history = np.empty((marks.size, theta.shape[0]))
     loss = np.empty(theta.shape[0])
     done = 0
     with tqdm(total=steps, disable=not progress, desc="gradient descent", unit="step") as bar:
         for row, mark in enumerate(marks):
-            _gd_batch(theta, m, alpha, beta, lo, hi, lr, int(mark - done), loss)
+            _run_kernel(theta, act, alpha, beta, lo, hi, lr, int(mark - done), loss)
             bar.update(int(mark - done))
             done = int(mark)
             if not np.all(np.isfinite(loss)):
@@ -502,12 +654,12 @@ def gradient_descent_batch(starts, alpha: float, beta: float, interval=(0.0, 1.0
 def warm_up() -> None:
     """Compile the numba kernel of this module on a tiny input."""
     theta = to_vector(zigzag_saddle(1.0, 0.0))[None, :].copy()
-    _gd_batch(theta, 2, 1.0, 0.0, 0.0, 1.0, 0.01, 2, np.empty(1))
+    _run_kernel(theta, RELU, 1.0, 0.0, 0.0, 1.0, 0.01, 2, np.empty(1))
 
 
 # ------------------------------------------------------ critical points
 def find_critical_points(starts, alpha: float, beta: float, interval=(0.0, 1.0), *,
-                         grad_tol: float = 1e-10, max_nfev: int = 200,
+                         grad_tol: float = 1e-10, max_nfev: int = 200, activation="relu",
                          progress: bool = False) -> list[ShallowNet]:
     r"""Critical points of the true loss, found by Newton-type steps from given starts.
 
@@ -528,6 +680,8 @@ def find_critical_points(starts, alpha: float, beta: float, interval=(0.0, 1.0),
         Largest accepted gradient norm.
     max_nfev : int
         Budget of gradient evaluations per start.
+    activation : str or Activation
+        As in :func:`true_loss`.
     progress : bool
         Show a progress bar over the starts.
 
@@ -540,12 +694,13 @@ def find_critical_points(starts, alpha: float, beta: float, interval=(0.0, 1.0),
     (alpha, beta), (lo, hi) = _target(alpha, beta), as_interval(interval)
     grad_tol = as_float(grad_tol, "grad_tol", positive=True)
     max_nfev = as_int(max_nfev, "max_nfev", minimum=1)
+    act = _activation(activation)
 
     def grad(theta):
-        return _grad_vector(from_vector(theta), alpha, beta, lo, hi)
+        return _grad_vector(from_vector(theta), alpha, beta, lo, hi, act)
 
     def hess(theta):
-        return true_loss_hessian(from_vector(theta), alpha, beta, (lo, hi))
+        return true_loss_hessian(from_vector(theta), alpha, beta, (lo, hi), activation=act)
 
     found = []
     for theta in tqdm(theta0, disable=not progress, desc="critical points", unit="start"):
@@ -558,14 +713,14 @@ def find_critical_points(starts, alpha: float, beta: float, interval=(0.0, 1.0),
 
 def descent_direction(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
                       radius: float = 1e-3, probes: int = 200, seed=0,
-                      drop_tol: float = 1e-12):
+                      drop_tol: float = 1e-12, activation="relu"):
     """A direction along which the true loss decreases, or ``None`` if none is found.
 
     Tries, in order, the eigenvectors of the Hessian with negative eigenvalues, both signs
     of every coordinate direction (these revive a semi-inactive neuron or tilt a degenerate
     one, where the Hessian says nothing) and ``probes`` random unit directions. Returns the
     first unit vector ``d`` (order ``(a, w, b, c)``) with
-    ``L(theta + radius d) < L(theta) - drop_tol``.
+    ``L(theta + radius d) < L(theta) - drop_tol``. ``activation`` as in :func:`true_loss`.
 
     Returns
     -------
@@ -578,9 +733,10 @@ def descent_direction(net: ShallowNet, alpha: float, beta: float, interval=(0.0,
     radius = as_float(radius, "radius", positive=True)
     drop_tol = as_float(drop_tol, "drop_tol", nonnegative=True)
     probes = as_int(probes, "probes")
+    act = _activation(activation)
     theta = to_vector(net)
-    base = true_loss(net, alpha, beta, (lo, hi))
-    lam, vec = np.linalg.eigh(true_loss_hessian(net, alpha, beta, (lo, hi)))
+    base = true_loss(net, alpha, beta, (lo, hi), activation=act)
+    lam, vec = np.linalg.eigh(true_loss_hessian(net, alpha, beta, (lo, hi), activation=act))
     names = _coordinate_names(net.width)
     candidates = [(s * vec[:, i], f"Hessian eigenvector ({lam[i]:.2g})")
                   for i in np.flatnonzero(lam < 0) for s in (1, -1)]
@@ -588,11 +744,13 @@ def descent_direction(net: ShallowNet, alpha: float, beta: float, interval=(0.0,
                    for row, name in zip(np.eye(theta.size), names) for s in (1, -1)]
     randoms = as_rng(seed).standard_normal((probes, theta.size))
     candidates += [(d / np.linalg.norm(d), "random") for d in randoms]
-    for d, label in candidates:
-        change = true_loss(from_vector(theta + radius * d), alpha, beta, (lo, hi)) - base
-        if change < -drop_tol:
-            return d, change, label
-    return None
+    changes = _batch_loss(theta + radius * np.array([d for d, _ in candidates]), act,
+                          alpha, beta, lo, hi) - base
+    first = np.flatnonzero(changes < -drop_tol)
+    if first.size == 0:
+        return None
+    d, label = candidates[first[0]]
+    return d, float(changes[first[0]]), label
 
 
 def _coordinate_names(m: int) -> list[str]:
@@ -652,28 +810,32 @@ class CriticalPoint:
 
 def classify_critical_point(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0),
                             *, loss_tol: float = 1e-12, tol: float = 1e-6,
-                            radius: float = 1e-3, probes: int = 200,
-                            seed=0) -> CriticalPoint:
+                            radius: float = 1e-3, probes: int = 200, seed=0,
+                            activation="relu") -> CriticalPoint:
     """Classify a (numerically) critical point: global minimum, saddle or local minimum.
 
     A point with loss at most ``loss_tol`` is a global minimum (the loss is never negative).
     Otherwise :func:`descent_direction` looks for a direction of decrease at distance
     ``radius``; if it finds one the point is a saddle, if not it is reported as a local
     minimum (a numerical verdict: finitely many directions are probed). ``tol`` is the slack
-    of :func:`neuron_types` and :func:`effective_neurons`.
+    of :func:`neuron_types` and :func:`effective_neurons` (which describe the knots of the
+    ReLU; for the other activations they are geometry only). ``activation`` as in
+    :func:`true_loss`.
     """
     net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
     loss_tol = as_float(loss_tol, "loss_tol", nonnegative=True)
-    loss = true_loss(net, alpha, beta, (lo, hi))
+    act = _activation(activation)
+    loss = true_loss(net, alpha, beta, (lo, hi), activation=act)
+    hessian = true_loss_hessian(net, alpha, beta, (lo, hi), activation=act)
     info = dict(net=net, loss=loss,
-                grad_norm=float(np.linalg.norm(_grad_vector(net, alpha, beta, lo, hi))),
+                grad_norm=float(np.linalg.norm(_grad_vector(net, alpha, beta, lo, hi, act))),
                 types=neuron_types(net, (lo, hi), tol=tol),
                 effective=effective_neurons(net, (lo, hi), tol=tol),
-                eigenvalues=np.linalg.eigvalsh(true_loss_hessian(net, alpha, beta, (lo, hi))))
+                eigenvalues=np.linalg.eigvalsh(hessian))
     if loss <= loss_tol:
         return CriticalPoint(kind="global minimum", **info)
     found = descent_direction(net, alpha, beta, (lo, hi), radius=radius, probes=probes,
-                              seed=seed)
+                              seed=seed, activation=act)
     if found is None:
         return CriticalPoint(kind="local minimum", **info)
     return CriticalPoint(kind="saddle", direction=found[0], change=found[1], how=found[2],
@@ -715,20 +877,25 @@ def example_critical_points(alpha: float = 2.0, beta: float = -0.5,
     }
 
 
-def named_directions(net: ShallowNet, alpha: float, beta: float,
-                     interval=(0.0, 1.0)) -> dict[str, np.ndarray]:
+def named_directions(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
+                     activation="relu") -> dict[str, np.ndarray]:
     """Unit directions in parameter space: every coordinate (``"a_1"``, ..., ``"c"``) and the
-    Hessian eigenvectors of the two lowest eigenvalues (``"Hessian eigenvector 1"``, ``2``)."""
+    Hessian eigenvectors ``"Hessian eigenvector k"`` of the lowest eigenvalues, ascending:
+    the two lowest, or all the negative ones if there are more. ``activation`` as in
+    :func:`true_loss`."""
     net = _net(net)
-    _, vec = np.linalg.eigh(true_loss_hessian(net, alpha, beta, interval))
+    lam, vec = np.linalg.eigh(true_loss_hessian(net, alpha, beta, interval,
+                                                activation=activation))
     out = dict(zip(_coordinate_names(net.width), np.eye(3 * net.width + 1)))
-    out["Hessian eigenvector 1"], out["Hessian eigenvector 2"] = vec[:, 0], vec[:, 1]
+    for k in range(max(2, int(np.sum(lam < 0)))):
+        out[f"Hessian eigenvector {k + 1}"] = vec[:, k]
     return out
 
 
 def loss_profile(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
-                 direction, radius: float = 0.5, num: int = 41):
-    """The true loss on a line through ``net``: ``L(theta + s u)``, ``u`` the unit direction.
+                 direction, radius: float = 0.5, num: int = 41, activation="relu"):
+    """The true loss on a line through ``net``: ``L(theta + s u)``, ``u`` the unit direction
+    (``activation`` as in :func:`true_loss`).
 
     Returns
     -------
@@ -741,16 +908,19 @@ def loss_profile(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0)
     u = _unit(direction, "direction", theta.size)
     radius = as_float(radius, "radius", positive=True)
     s = np.linspace(-radius, radius, as_int(num, "num", minimum=3))
-    return s, _batch_loss(theta + s[:, None] * u, alpha, beta, lo, hi)
+    return s, _batch_loss(theta + s[:, None] * u, _activation(activation), alpha, beta, lo, hi)
 
 
-def true_loss_batch(thetas, alpha: float, beta: float, interval=(0.0, 1.0)) -> np.ndarray:
+def true_loss_batch(thetas, alpha: float, beta: float, interval=(0.0, 1.0), *,
+                    activation="relu") -> np.ndarray:
     """:func:`true_loss` of many parameter vectors at once, by the compiled kernel.
 
     Parameters
     ----------
     thetas : array_like, shape (S, 3m + 1)
         Parameter vectors ``(a, w, b, c)`` (see :func:`to_vector`), one per row.
+    activation : str or Activation
+        As in :func:`true_loss`.
 
     Returns
     -------
@@ -759,13 +929,14 @@ def true_loss_batch(thetas, alpha: float, beta: float, interval=(0.0, 1.0)) -> n
     thetas = as_array(thetas, "thetas", ndim=2)
     if thetas.shape[1] < 4 or (thetas.shape[1] - 1) % 3:
         raise ValueError(f"thetas must have 3m + 1 columns with m >= 1, got {thetas.shape[1]}")
-    return _batch_loss(thetas, *_target(alpha, beta), *as_interval(interval))
+    return _batch_loss(thetas, _activation(activation), *_target(alpha, beta),
+                       *as_interval(interval))
 
 
-def _batch_loss(thetas: np.ndarray, alpha, beta, lo, hi) -> np.ndarray:
+def _batch_loss(thetas: np.ndarray, act: Activation, alpha, beta, lo, hi) -> np.ndarray:
     thetas = np.array(thetas, dtype=np.float64, order="C")       # a copy the kernel may use
     loss = np.empty(thetas.shape[0])
-    _gd_batch(thetas, (thetas.shape[1] - 1) // 3, alpha, beta, lo, hi, 1.0, 0, loss)
+    _run_kernel(thetas, act, alpha, beta, lo, hi, 1.0, 0, loss)
     return loss
 
 
@@ -780,8 +951,9 @@ def _unit(d, name: str, size: int) -> np.ndarray:
 
 
 def loss_slice(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
-               directions, radius: float = 0.5, num: int = 41):
-    """The true loss on a plane through ``net``: ``L(theta + s u + t v)``.
+               directions, radius: float = 0.5, num: int = 41, activation="relu"):
+    """The true loss on a plane through ``net``: ``L(theta + s u + t v)`` (``activation``
+    as in :func:`true_loss`).
 
     Parameters
     ----------
@@ -807,4 +979,6 @@ def loss_slice(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), 
     num = as_int(num, "num", minimum=3)
     s = np.linspace(-radius, radius, num)
     grid = theta + s[None, :, None] * unit[0] + s[:, None, None] * unit[1]   # (t, s, 3m+1)
-    return s, _batch_loss(grid.reshape(-1, theta.size), alpha, beta, lo, hi).reshape(num, num)
+    values = _batch_loss(grid.reshape(-1, theta.size), _activation(activation), alpha, beta,
+                         lo, hi)
+    return s, values.reshape(num, num)
