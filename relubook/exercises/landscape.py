@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .. import landscape as ls
 from .._validate import as_float
-from ._feedback import Feedback, check_close
+from ._feedback import Feedback, check_close, checker
 
 __all__ = ["ALPHA", "BETA", "INTERVAL", "check_dead_minimum", "check_zigzag_loss",
            "check_revival_rate"]
@@ -27,6 +27,7 @@ def _close(value: float, target: float) -> bool:
     return abs(value - target) <= 1e-6 * max(1.0, abs(target))
 
 
+@checker
 def check_dead_minimum(c, loss) -> Feedback:
     """Check the output bias ``c`` and the loss of the all-inactive local minimum for the
     target ``3x + 1`` on ``[-1, 2]``."""
@@ -56,6 +57,7 @@ def check_dead_minimum(c, loss) -> Feedback:
                           "target under the uniform law on I.")
 
 
+@checker
 def check_zigzag_loss(loss) -> Feedback:
     """Check the loss of the zigzag saddle (knots at the thirds of ``I``) for ``3x + 1`` on
     ``[-1, 2]``."""
@@ -72,6 +74,7 @@ def check_zigzag_loss(loss) -> Feedback:
                             "is s^2 h^2 / 12.")
 
 
+@checker
 def check_revival_rate(rate) -> Feedback:
     """Check the coefficient ``k`` in ``L(b_1 + delta) - L(b_1) = k delta^2 + O(delta^3)`` for
     the semi-inactive neuron ``a_1 = 0.5``, ``w_1 = 1``, knot at ``q = 2``, at the dead

@@ -6,7 +6,7 @@ import numpy as np
 
 from .._validate import as_array, as_float
 from ..mean_field import random_dataset, sup_certificate, two_point_solution
-from ._feedback import Feedback, check_close
+from ._feedback import Feedback, check_close, checker
 
 __all__ = ["TWO_POINT", "LAMBDA_MAX_DATA", "check_two_point", "check_lambda_max"]
 
@@ -17,6 +17,7 @@ TWO_POINT = {"X": 4.0, "y": 1.0, "lam": 0.05}
 LAMBDA_MAX_DATA = random_dataset(6, seed=0)
 
 
+@checker
 def check_two_point(value, knots) -> Feedback:
     """Check ``f(X) = f(-X)`` and the knots of the beta = infinity fit of :data:`TWO_POINT`.
 
@@ -55,6 +56,7 @@ def check_two_point(value, knots) -> Feedback:
     return Feedback(True, "Knots and value both match the closed form.")
 
 
+@checker
 def check_lambda_max(value) -> Feedback:
     """Check :math:`\\lambda_{max}`, above which the beta = infinity fit of
     :data:`LAMBDA_MAX_DATA` is identically zero.

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import orthogonal as orth
 from .._validate import as_array, as_float, as_int
-from ._feedback import Feedback, check_close
+from ._feedback import Feedback, check_close, checker
 
 __all__ = ["EXERCISE_X", "EXERCISE_Y", "check_min_norm", "check_saddles",
            "check_min_width"]
@@ -26,6 +26,7 @@ def _vector(value, name: str) -> np.ndarray:
     return v
 
 
+@checker
 def check_min_norm(beta_plus, beta_minus, R_star) -> Feedback:
     r"""Check :math:`\beta_+`, :math:`\beta_-` (vectors of R^3) and :math:`R^*` for the data
     ``EXERCISE_X``, ``EXERCISE_Y``.
@@ -59,6 +60,7 @@ def check_min_norm(beta_plus, beta_minus, R_star) -> Feedback:
                           "relu(<beta_-, x>) interpolates with path norm R*.")
 
 
+@checker
 def check_saddles(slope_first, slope_second, plateau) -> Feedback:
     r"""Check the predicted escape-time slopes and the plateau for ``EXERCISE_X, EXERCISE_Y``.
 
@@ -95,6 +97,7 @@ def check_saddles(slope_first, slope_second, plateau) -> Feedback:
     return Feedback(True, "slopes and plateau are right.")
 
 
+@checker
 def check_min_width(width) -> Feedback:
     """Check the smallest width ``m`` for which every point of ``EXERCISE_Y`` (two positive,
     one negative label) is covered at initialisation with probability at least 0.99."""

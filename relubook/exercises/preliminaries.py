@@ -6,7 +6,7 @@ import numpy as np
 
 from .._validate import as_array
 from ..model import ShallowNet
-from ._feedback import Feedback, check_close
+from ._feedback import Feedback, check_close, checker
 
 __all__ = ["EXERCISE_NET", "check_knots", "check_curvature_mass"]
 
@@ -14,6 +14,7 @@ __all__ = ["EXERCISE_NET", "check_knots", "check_curvature_mass"]
 EXERCISE_NET = ShallowNet(a=[1.0, -2.0, 0.5], w=[1.0, -1.0, 2.0], b=[0.0, 1.0, -1.0])
 
 
+@checker
 def check_knots(knots, jumps) -> Feedback:
     """Check the knots of :data:`EXERCISE_NET` and the jumps of ``f'`` there.
 
@@ -40,6 +41,7 @@ def check_knots(knots, jumps) -> Feedback:
     return Feedback(True, "Knots and slope jumps both match.")
 
 
+@checker
 def check_curvature_mass(value) -> Feedback:
     """Check the curvature mass ``int |f''|`` of :data:`EXERCISE_NET`."""
     return check_close(value, EXERCISE_NET.to_piecewise().curvature_mass(),

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._validate import as_float
 from ..interpolants import linear_spline, natural_cubic_spline
-from ._feedback import Feedback, check_close
+from ._feedback import Feedback, check_close, checker
 
 __all__ = ["EXERCISE_NEURON", "HAT_DATA", "check_reduced_coordinates",
            "check_interpolant_prediction"]
@@ -26,6 +26,7 @@ def _expected_reduced() -> tuple[float, float, float]:
     return a * r, math.atan2(b, w), a ** 2 - r ** 2
 
 
+@checker
 def check_reduced_coordinates(rho, theta, delta) -> Feedback:
     """Check ``(rho, theta, delta)`` of :data:`EXERCISE_NEURON`.
 
@@ -61,6 +62,7 @@ def check_reduced_coordinates(rho, theta, delta) -> Feedback:
                           f"delta = {want_delta:g}.")
 
 
+@checker
 def check_interpolant_prediction(regime: str, value) -> Feedback:
     """Check a prediction of ``f(1/2)`` after training on :data:`HAT_DATA`.
 

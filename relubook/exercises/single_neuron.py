@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import single_neuron as sn
 from .._validate import as_array, as_int
-from ._feedback import Feedback, check_close
+from ._feedback import Feedback, check_close, checker
 
 __all__ = [
     "NORM_X", "NORM_Y", "NORM_W", "check_norm_rate",
@@ -43,6 +43,7 @@ def _vector(answer, name: str, d: int) -> np.ndarray:
     return w
 
 
+@checker
 def check_norm_rate(value) -> Feedback:
     """Check ``d/dt |w|^2`` along the flow at :data:`NORM_W` for the data
     :data:`NORM_X`, :data:`NORM_Y`."""
@@ -54,6 +55,7 @@ def check_norm_rate(value) -> Feedback:
                             "every input is active here.")
 
 
+@checker
 def check_projection_limit(w) -> Feedback:
     """Check the limit of the flow from :data:`PROJ_W0` when the active set stays
     ``{x_1, x_2}`` (the third input is never active)."""
@@ -71,6 +73,7 @@ def check_projection_limit(w) -> Feedback:
                             "plays no role.")
 
 
+@checker
 def check_spurious_stationary(w) -> Feedback:
     """Accept any nonzero stationary point of the loss of :data:`SPURIOUS_X` with teacher
     :data:`SPURIOUS_V` that is not a global minimum."""
@@ -99,6 +102,7 @@ def check_spurious_stationary(w) -> Feedback:
                           f"directions.{note}")
 
 
+@checker
 def check_collapse(w0, *, seed: int = 3, n: int = 20, t_end: float = 400.0) -> Feedback:
     """Check that the planar flow of the explorer's problem ``seed`` collapses to the origin
     from ``w0``."""

@@ -7,7 +7,7 @@ import numpy as np
 from .._validate import as_array
 from ..interpolants import linear_spline, secant_slope_jumps
 from ..piecewise import PiecewiseLinear
-from ._feedback import Feedback, check_close
+from ._feedback import Feedback, check_close, checker
 
 __all__ = ["ZIGZAG", "CONVEX", "BIASES", "check_min_curvature", "check_other_minimiser",
            "check_bias_map"]
@@ -26,6 +26,7 @@ BIASES = {
 }
 
 
+@checker
 def check_min_curvature(answer) -> Feedback:
     """Check the least curvature mass of an interpolant of :data:`ZIGZAG`.
 
@@ -47,6 +48,7 @@ def check_min_curvature(answer) -> Feedback:
                             "interpolant has f' = s_k somewhere in gap k.")
 
 
+@checker
 def check_other_minimiser(candidate) -> Feedback:
     """Check a minimiser of the curvature mass through :data:`CONVEX` other than the
     linear spline.
@@ -79,6 +81,7 @@ def check_other_minimiser(candidate) -> Feedback:
                           "differs from the linear spline: the minimiser is not unique.")
 
 
+@checker
 def check_bias_map(answer) -> Feedback:
     """Check a map from training settings to the interpolant they select (:data:`BIASES`).
 
