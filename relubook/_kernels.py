@@ -5,12 +5,13 @@ entry points see it through a tuple of views ``P = (theta, a, w1, W, b, c)``: ``
 ``w`` as an ``(m,)`` array (used when ``d == 1``; a dummy otherwise), ``W`` the same memory
 as ``(m, d)``, and ``c`` a length-1 view. Gradients use the same layout ``G``.
 
-The entry points are :class:`Engine` (dense and sorted backends: its methods ``gd``,
-``flow`` and ``langevin``), :class:`OrthogonalBasis` and :func:`loss`. An ``Engine``
-prepares the data and scratch arrays of a run once; each call runs the compiled ``_engine``,
-which does thousands of steps. Inside, the input weights are held as ``WT``, shape
-``(d, m)``: for ``d == 1`` a view of ``w1`` (updates go straight into ``theta``), otherwise a
-transposed copy written back at the end, so that inner loops run over contiguous neurons.
+The entry points are :class:`Engine` (dense and sorted backends for one input: its methods
+``gd``, ``flow``, ``langevin`` and ``langevin_stream``), :class:`OrthogonalBasis` and
+:func:`loss`; networks with several inputs on general data use
+:class:`relubook._gemm.GemmEngine` (blocked matrix products), which shares this module's
+update rules. An ``Engine`` prepares the data and scratch arrays of a run once; each call
+runs the compiled ``_engine``, which does thousands of steps. Inside, the input weights are
+held as ``WT``, shape ``(1, m)``, a view of ``w1``: updates go straight into ``theta``.
 
 Every step (every stage of a Runge--Kutta step) is one fused sweep over blocks of ``_BLOCK``
 neurons: the gradient of the block at the current point, its update, and its contribution to
@@ -23,7 +24,8 @@ and ``dL/dc = sum_i r_i``.
 
 Two backends compute the sums and the forward pass, with the same decision rule:
 
-- dense, ``O(n m)`` per step: loops over points and, inside, over the neurons of a block;
+- dense, ``O(n m)`` per step: loops over points and, inside, over the neurons of a block
+  (for several inputs only :func:`loss` uses the scalar loops);
 - sorted (one input and ``n >= _SORTED_MIN_N``), ``O(n + m)`` per step: with the inputs
   sorted, each neuron is active on a suffix (``w_j >= 0``) or a prefix (``w_j < 0``) of the
   points, so it keeps the index ``k_j`` where its active set starts or ends. Its sums are
@@ -46,7 +48,8 @@ dense path): every constant of an inner loop takes the type of the data
 (``arr.dtype.type(0.0)``, ``s - s``), because one float64 literal would silently turn the
 loop into float64. The loss and ``sum_i r_i`` are accumulated in float64 in both precisions;
 everything else is in the precision of the run. Langevin noise may come in float32 while the
-parameters stay float64.
+parameters stay float64, or be made inside the kernel, block by block, from the
+counter-based Gaussian stream of :mod:`relubook._rng` (``langevin_stream``).
 
 A few compiled functions, one specialisation per precision, keep the first (cold)
 compilation short; ``cache=True`` stores them for later processes. Each entry point returns
@@ -57,6 +60,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from ._rng import fill_normal
 
 # Reassociation and contraction let LLVM vectorise the reductions; NaN/inf semantics are
 # kept (no 'nnan'/'ninf'), so a diverging run is still detected.
@@ -126,44 +131,30 @@ def _dense_forward(xs, X, a, WT, b, acc, z, j0, j1):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def _dense_sums(xs, X, r, WT, b, PW, P1, z, j0, j1):
-    """``PW[k, q] = sum_i r_i x_ik 1[z_ij > 0]``, ``P1[q] = sum_i r_i 1[z_ij > 0]``, j = j0+q."""
-    n, d, nb = r.size, WT.shape[0], j1 - j0
-    bb = b[j0:j1]
+def _dense_sums(xs, r, w, b, p0, P1, j0, j1):
+    """``p0[q] = sum_i r_i x_i 1[z_ij > 0]``, ``P1[q] = sum_i r_i 1[z_ij > 0]``, j = j0+q
+    (one input)."""
+    n, nb = r.size, j1 - j0
+    wb, bb = w[j0:j1], b[j0:j1]
     zero = r.dtype.type(0.0)
     for q in range(nb):
         P1[q] = 0.0
-    for k in range(d):
-        pk = PW[k]
+        p0[q] = 0.0
+    for i in range(0, n - 1, 2):
+        r0, r1, x0, x1 = r[i], r[i + 1], xs[i], xs[i + 1]
+        rx0, rx1 = r0 * x0, r1 * x1
         for q in range(nb):
-            pk[q] = 0.0
-    if d == 1:
-        wb, p0 = WT[0, j0:j1], PW[0]
-        for i in range(0, n - 1, 2):
-            r0, r1, x0, x1 = r[i], r[i + 1], xs[i], xs[i + 1]
-            rx0, rx1 = r0 * x0, r1 * x1
-            for q in range(nb):
-                on0 = wb[q] * x0 + bb[q] > 0.0
-                on1 = wb[q] * x1 + bb[q] > 0.0
-                p0[q] += (rx0 if on0 else zero) + (rx1 if on1 else zero)
-                P1[q] += (r0 if on0 else zero) + (r1 if on1 else zero)
-        if n % 2:
-            r0, x0 = r[n - 1], xs[n - 1]
-            rx0 = r0 * x0
-            for q in range(nb):
-                on0 = wb[q] * x0 + bb[q] > 0.0
-                p0[q] += rx0 if on0 else zero
-                P1[q] += r0 if on0 else zero
-    else:
-        for i in range(n):
-            _preactivation(X, i, WT, bb, z, j0, j1)
-            ri = r[i]
-            for q in range(nb):
-                P1[q] += ri if z[q] > 0.0 else zero
-            for k in range(d):
-                rx, pk = ri * X[i, k], PW[k]
-                for q in range(nb):
-                    pk[q] += rx if z[q] > 0.0 else zero
+            on0 = wb[q] * x0 + bb[q] > 0.0
+            on1 = wb[q] * x1 + bb[q] > 0.0
+            p0[q] += (rx0 if on0 else zero) + (rx1 if on1 else zero)
+            P1[q] += (r0 if on0 else zero) + (r1 if on1 else zero)
+    if n % 2:
+        r0, x0 = r[n - 1], xs[n - 1]
+        rx0 = r0 * x0
+        for q in range(nb):
+            on0 = wb[q] * x0 + bb[q] > 0.0
+            p0[q] += rx0 if on0 else zero
+            P1[q] += r0 if on0 else zero
 
 
 # -------------------------------------------------------------- sorted backend
@@ -340,23 +331,27 @@ def _output_bias(c, vc, rsum, train_c, h, alpha, beta, stage, stages):
 
 @njit(cache=True, fastmath=_FASTMATH)
 def _engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gscale, noise, ns,
-            tableau, steps):
+            tableau, steps, key, first):
     """Run ``steps`` steps in place; returns the loss at the end.
 
     ``data = (xs, X, ys, xe, use_sorted)``, ``work`` the scratch arrays of :func:`_prepare`,
     ``theta = (a, WT, b, c)`` the parameters, ``point = (a, WT, b)`` the evaluation point
     (the parameters themselves for one-stage schemes) and ``vsum`` the velocity sums.
     Step ``t`` of a one-stage scheme adds ``ns`` times row ``t % len(noise)`` of ``noise``
-    (laid out like ``theta`` without ``c``); ``c`` moves only if ``train_c`` (no decay).
+    (laid out like ``theta`` without ``c``), or, if its rows are empty, row
+    ``first + t`` of the Gaussian stream ``key`` (:mod:`relubook._rng`), made block by block
+    where it is used; ``c`` moves only if ``train_c`` (no decay). One input (``d == 1``).
     """
     xs, X, ys, xe, use_sorted = data
-    acc, r, z, ga, PW, P1, kk, T0, T1, bins_a, bins_b = work
+    acc, r, z, ga, PW, P1, kk, T0, T1, bins_a, bins_b, gen = work
     a, WT, b, c = theta
     ea, eW, eb = point
     sa, sW, sb = vsum
     alphas, betas, stages = tableau
     m, d = a.size, WT.shape[0]
     wb0 = m + m * d                         # offset of b in a noise row
+    generate = noise.shape[1] == 0 and ns != 0.0
+    width = np.uint64(wb0 + m)
     for j0 in range(0, m, _BLOCK):          # forward pass at the start
         j1 = min(m, j0 + _BLOCK)
         if use_sorted:
@@ -376,8 +371,18 @@ def _engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gscale,
                         code = kk[j0 + q]
                         PW[0, q], P1[q] = T0[code], T1[code]
                 else:
-                    _dense_sums(xs, X, r, eW, eb, PW, P1, z, j0, j1)
-                if d == 1 and stages == 1:
+                    _dense_sums(xs, r, eW[0], eb, PW[0], P1, j0, j1)
+                if generate:                # this block's noise: a, w, b of row first + t
+                    base = np.uint64(first + t) * width
+                    nb = j1 - j0
+                    fill_normal(key, base + np.uint64(j0), gen[0, :nb])
+                    fill_normal(key, base + np.uint64(m + j0), gen[1, :nb])
+                    if has_bias:
+                        fill_normal(key, base + np.uint64(wb0 + j0), gen[2, :nb])
+                    _descend1(a[j0:j1], WT[0, j0:j1], b[j0:j1], ga, PW[0], P1, gen[0, :nb],
+                              gen[1, :nb], gen[2, :nb], s, s if has_bias else s - s, h, wd,
+                              gscale, ns)
+                elif stages == 1:
                     _descend1(a[j0:j1], WT[0, j0:j1], b[j0:j1], ga, PW[0], P1, row[j0:j1],
                               row[m + j0:m + j1], row[wb0 + j0:wb0 + j1], s,
                               s if has_bias else s - s, h, wd, gscale, ns)
@@ -385,10 +390,8 @@ def _engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gscale,
                     _block_grad(ga, PW, P1, ea, eW, eb, j0, j1, s, has_bias)
                     _update(a[j0:j1], ea[j0:j1], sa[j0:j1], ga, row[j0:j1:1], h, gscale, wd,
                             ns, alpha, beta, st, stages)
-                    for k in range(d):
-                        _update(WT[k, j0:j1], eW[k, j0:j1], sW[k, j0:j1], PW[k],
-                                row[m + j0 * d + k:m + j1 * d:d], h, gscale, wd, ns, alpha,
-                                beta, st, stages)
+                    _update(WT[0, j0:j1], eW[0, j0:j1], sW[0, j0:j1], PW[0], row[m + j0:m + j1],
+                            h, gscale, wd, ns, alpha, beta, st, stages)
                     if has_bias:
                         _update(b[j0:j1], eb[j0:j1], sb[j0:j1], P1, row[wb0 + j0:wb0 + j1:1],
                                 h, gscale, wd, ns, alpha, beta, st, stages)
@@ -405,7 +408,7 @@ def _engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gscale,
 def _loss(data, work, theta, s):
     """Loss at ``theta`` (dense backend, one forward pass)."""
     xs, X, ys, xe, use_sorted = data
-    acc, r, z, ga, PW, P1, kk, T0, T1, bins_a, bins_b = work
+    acc, r, z, ga, PW, P1, kk, T0, T1, bins_a, bins_b, gen = work
     a, WT, b, c = theta
     m = a.size
     for j0 in range(0, m, _BLOCK):
@@ -526,7 +529,7 @@ def _prepare(x1, X, y, P, use_sorted=False):
     kk = np.full(m if use_sorted else 0, _UNKNOWN, np.uint64)
     work = (np.zeros(n, dt), np.empty(n, dt), np.empty(_BLOCK, dt), np.empty(_BLOCK, dt),
             np.empty((d, _BLOCK), dt), np.empty(_BLOCK, dt), kk,
-            *(np.zeros(size, dt) for _ in range(4)))
+            *(np.zeros(size, dt) for _ in range(4)), np.zeros((3, _BLOCK), dt))
     return (xs, X, ys, xe, use_sorted), work
 
 
@@ -557,7 +560,7 @@ def loss(x1, X, y, P, s) -> float:
 
 
 class Engine:
-    """The dense or sorted backend bound to one run: data and scratch space are prepared
+    """The dense or sorted backend (one input) bound to one run: data and scratch space are prepared
     once, and every call advances the parameters ``P`` (views of :func:`views`, float64 or
     float32) in place by some steps and returns the loss at the end.
 
@@ -571,18 +574,15 @@ class Engine:
         self.noiseless = np.zeros((1, 0), self.dtype)
         self.tableaus = {method: _tableau(method, self.dtype) for method in _TABLEAUS}
 
-    def _run(self, s, has_bias, train_c, h, wd, gscale, noise, ns, method, steps) -> float:
+    def _run(self, s, has_bias, train_c, h, wd, gscale, noise, ns, method, steps,
+             key=np.uint64(0), first=0) -> float:
         P, dt = self.P, self.dtype
-        WT = P[2].reshape(1, -1) if P[3].shape[1] == 1 else np.ascontiguousarray(P[3].T)
-        theta = (P[1], WT, P[4], P[5])
+        theta = (P[1], P[2].reshape(1, -1), P[4], P[5])
         point, vsum = _stage_buffers(method, theta[:3])
         s, h, wd, gscale, ns = _typed(dt, s, h, wd, gscale, ns)
-        loss = _engine(self.data, self.work, theta, point, vsum, s, bool(has_bias),
+        return _engine(self.data, self.work, theta, point, vsum, s, bool(has_bias),
                        bool(train_c), h, wd, gscale, noise, ns, self.tableaus[method],
-                       int(steps))
-        if P[3].shape[1] > 1:               # the working copy of the input weights
-            P[3][:] = WT.T
-        return loss
+                       int(steps), np.uint64(key), int(first))
 
     def gd(self, s, has_bias, train_c, lr, wd, steps) -> float:
         """``steps`` gradient-descent updates ``theta <- theta - lr (grad + wd theta)`` of
@@ -603,6 +603,13 @@ class Engine:
         noise[t]`` on ``(a, w, b)`` (``b`` only with hidden biases); ``c`` is fixed."""
         return self._run(s, has_bias, False, lr, wd, float(self.P[1].size), noise,
                          noise_scale, EULER, noise.shape[0])
+
+    def langevin_stream(self, s, has_bias, lr, wd, noise_scale, key, first, steps) -> float:
+        """:meth:`langevin` with the noise of step ``t`` the row ``t`` of the Gaussian
+        stream ``key`` (:mod:`relubook._rng`), made inside the kernel; ``first`` is the index
+        of the first of these ``steps`` steps in the run."""
+        return self._run(s, has_bias, False, lr, wd, float(self.P[1].size), self.noiseless,
+                         noise_scale, EULER, steps, key, first)
 
 
 # ------------------------------------------------- orthogonal inputs: U basis
