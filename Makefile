@@ -3,7 +3,7 @@
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help warm test book book-student browser-test clean
+.PHONY: help warm test test-portable book book-student browser-test clean
 
 # Prefix of every recipe line that needs the environment (each line runs in its own shell).
 ENV := source scripts/env.sh &&
@@ -16,6 +16,24 @@ warm: ## set up .venv and compile the numba kernels into _build/numba_cache
 
 test: warm ## unit tests, every chapter cell by cell (nbval), the no-execution -W -n build
 	$(ENV) python -m pytest -n 2 tests chapters
+
+# Every chapter, cell by cell, under three CPU kernel families (DESIGN.md section 5): the
+# machine's defaults; OpenBLAS's Sandybridge kernels; OpenBLAS's Nehalem kernels with numba
+# compiling for a generic x86-64 CPU (in its own cache, since those kernels compile apart).
+# Each configuration records its checks' margins in its own folder and prints the smallest.
+MARGINS := $(CURDIR)/_build/margins
+PORTABLE_CONFIGS := \
+  default: \
+  sandybridge:OPENBLAS_CORETYPE=Sandybridge \
+  generic:OPENBLAS_CORETYPE=Nehalem,NUMBA_CPU_NAME=generic,NUMBA_CACHE_DIR=$(CURDIR)/_build/numba_cache_generic
+
+test-portable: warm ## every chapter under the default, Sandybridge and Nehalem+generic CPU kernels
+	@for config in $(PORTABLE_CONFIGS); do \
+	  name=$${config%%:*}; settings=$${config#*:}; \
+	  echo "test-portable: $$name $${settings//,/ }"; \
+	  ( $(ENV) env $${settings//,/ } RELUBOOK_MARGINS_DIR=$(MARGINS)/$$name \
+	      python -m pytest -n 2 -q chapters ) || exit 1; \
+	done
 
 # jupyter-cache keys a notebook on its code cells only, so a change in relubook, in the pins or
 # in the benchmark results the Speed page reads would leave stale outputs in the book: drop the

@@ -38,6 +38,7 @@ The scanner reads the Markdown text line by line and follows fences, so that fen
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,6 +266,27 @@ def _warn_problems(app) -> None:
                        type="claims")
 
 
+def smallest_margin_by_claim(folder) -> dict[str, str]:
+    """Each claim's smallest recorded margin as table text, from a relubook.check folder.
+
+    ``"exact"`` for a claim whose checks are all exact statements; claims without records
+    are absent. Empty without the folder (e.g. a build that executes nothing).
+    """
+    from relubook.check import read_margins
+
+    if not folder or not Path(folder).is_dir():
+        return {}
+    smallest: dict[str, float | None] = {}
+    for record in read_margins(folder):
+        old = smallest.get(record.claim)
+        if record.margin is not None and (old is None or record.margin < old):
+            smallest[record.claim] = record.margin
+        else:
+            smallest.setdefault(record.claim, None)
+    return {claim: "exact" if m is None else "∞" if m == float("inf") else f"{m:.3g}"
+            for claim, m in smallest.items()}
+
+
 def _ledger_markdown(app, env) -> str:
     """The ledger as a MyST list-table; roles make the links (prf:ref, cite:t, doc)."""
     from sphinx.util import logging
@@ -279,9 +301,13 @@ def _ledger_markdown(app, env) -> str:
             f"claims ledger: {path} is not part of the book (missing from _toc.yml?); "
             f"its claims are left out of the ledger", location=env.docname, type="claims")
     claims = [c for c in claims if c.path not in outside]
+    from relubook.check import MARGINS_ENV
+
+    margins = smallest_margin_by_claim(os.environ.get(MARGINS_ENV))
     rows = ["```{list-table} Every claim of the book and its check cells",
             ":header-rows: 1", ":widths: auto", "",
-            "* - Claim", "  - Statement", "  - Paper", "  - Chapter", "  - Check cells"]
+            "* - Claim", "  - Statement", "  - Paper", "  - Chapter", "  - Check cells",
+            "  - Smallest margin"]
     for c in claims:
         chapter = f"{{doc}}`/{env.path2doc(str(c.path))}`"
         paper = f"{{cite:t}}`{c.paper}`" if c.paper else "background"
@@ -291,7 +317,8 @@ def _ledger_markdown(app, env) -> str:
                  f"  - {title}",
                  f"  - {paper}",
                  f"  - {chapter}",
-                 f"  - {counts[c.label]}"]
+                 f"  - {counts[c.label]}",
+                 f"  - {margins.get(c.label, '–')}"]
     rows.append("```")
     if not claims:
         rows = ["No claims yet."]

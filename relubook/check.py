@@ -10,14 +10,12 @@ A check cell of a chapter states a claim's quantitative consequences through one
     check.holds(np.all(np.diff(norms) > 0), "the norm increases")
 
 Each call asserts (raising ``AssertionError`` with the observed value and the bound) and
-records the **margin**: how far the observed value is from failing, as a ratio,
+records the **margin**: how far the observed value is from failing, as a ratio:
 
-========================  ==========================================
-``at_most(v, bound)``     ``bound / max(v)``  (infinite when max(v) <= 0)
-``at_least(v, bound)``    ``min(v) / bound``
-``close(a, b, atol, rtol)``  ``min over entries of (atol + rtol |b|) / |a - b|``
-``holds(condition)``      none: an exact or logical statement
-========================  ==========================================
+- ``at_most(v, bound)``: ``bound / max(v)`` (infinite when ``max(v) <= 0``);
+- ``at_least(v, bound)``: ``min(v) / bound``;
+- ``close(a, b, atol, rtol)``: the smallest over entries of ``(atol + rtol |b|) / |a - b|``;
+- ``holds(condition)``: none, an exact or logical statement.
 
 A margin of 1 is a check on the edge of failing; a margin of 1000 means the bound would still
 hold a thousand times closer. Margins are reported (the claims ledger shows each claim's

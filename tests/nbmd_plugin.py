@@ -8,6 +8,7 @@ Mirrors ``nbval.plugin.IPyNbFile.collect`` (nbval 0.11.0, pinned), which hard-co
 ``nbformat.read``.
 """
 
+import os
 import warnings
 from collections import defaultdict
 
@@ -78,3 +79,24 @@ def pytest_terminal_summary(terminalreporter):
     for path, seconds in sorted(times.items(), key=lambda kv: -kv[1]):
         over = f"  OVER THE {CHAPTER_BUDGET_S:.0f} s BUDGET" if seconds > CHAPTER_BUDGET_S else ""
         terminalreporter.write_line(f"{seconds:7.1f} s  {path}{over}")
+    _report_margins(terminalreporter)
+
+
+SMALLEST_MARGINS = 10
+
+
+def _report_margins(terminalreporter) -> None:
+    """The smallest margins the checks recorded (relubook.check), reported, never asserted."""
+    from relubook.check import MARGINS_ENV, read_margins, smallest_margins
+
+    folder = os.environ.get(MARGINS_ENV)
+    if not folder or not os.path.isdir(folder):
+        return
+    records = smallest_margins(read_margins(folder), SMALLEST_MARGINS)
+    if not records:
+        return
+    terminalreporter.section(f"the {len(records)} smallest margins of the book's checks "
+                             f"(bound / observed; {folder})")
+    for r in records:
+        terminalreporter.write_line(f"{r.margin:9.3g}  {r.claim}: {r.what} "
+                                    f"(observed {r.observed:.3g}, bound {r.bound:.3g})")
