@@ -36,7 +36,8 @@ from ._validate import as_array, as_float, as_int, as_rng
 __all__ = [
     "loss", "gradient", "velocity", "active_set", "norm_derivative", "projection_limit",
     "span_residual", "NeuronFlow", "flow", "ExactFlow", "exact_flow", "teacher_instances",
-    "halfplane_depth", "in_silent_cone", "fate", "Census", "census", "warm_up",
+    "halfplane_depth", "in_silent_cone", "fate", "Census", "census", "LIMIT_KINDS",
+    "limit_kind", "warm_up",
 ]
 
 _EULER, _HEUN, _RK4 = 0, 1, 2
@@ -811,6 +812,51 @@ def census(w0, x, v, *, t_end: float = 300.0, t_max: float = 1e4, tol: float = 1
         if horizon <= 0:
             break
     return Census(w_end=w, fate=fate(w, V, tol=tol), t_used=t_used)
+
+
+LIMIT_KINDS = ("teacher", "origin", "other minimum", "spurious")
+
+
+def limit_kind(w, x, v, *, horizon: float = 1e6, tol: float = 1e-6) -> str:
+    """Continue a teacher run from ``w`` with :func:`exact_flow` and classify where it ends.
+
+    The limit is ``w*_A`` of the last region reached by ``horizon``. It is ``"teacher"``
+    (within ``tol |v|`` of ``v``), ``"origin"`` (within ``tol |v|`` of 0), ``"other
+    minimum"`` (zero loss, to ``tol**2 |v|^2``, away from ``v``: possible only when the
+    positive-label inputs do not span ``R^d``) or ``"spurious"`` (a stationary point with
+    positive loss).
+
+    Parameters
+    ----------
+    w : array_like, shape (d,)
+        Current weight (for example a :class:`Census` run's ``w_end``).
+    x : array_like, shape (n, d)
+        Inputs; the labels are ``relu(x @ v)``.
+    v : array_like, shape (d,)
+        The teacher (non-zero).
+    horizon : float
+        Time the exact flow is continued for (positive).
+    tol : float
+        Relative tolerance (positive).
+
+    Returns
+    -------
+    str
+        One of :data:`LIMIT_KINDS`.
+    """
+    x = _inputs(x)
+    v = as_array(v, "v", ndim=1)
+    if v.shape != (x.shape[1],) or not np.any(v != 0.0):
+        raise ValueError(f"v must be a non-zero vector of shape ({x.shape[1]},), got {v}")
+    tol = as_float(tol, "tol", positive=True)
+    y = np.maximum(x @ v, 0.0)
+    limit = exact_flow(w, x, y, horizon).limit
+    scale = np.linalg.norm(v)
+    if np.linalg.norm(limit - v) < tol * scale:
+        return "teacher"
+    if np.linalg.norm(limit) < tol * scale:
+        return "origin"
+    return "other minimum" if loss(limit, x, y) < (tol * scale) ** 2 else "spurious"
 
 
 def warm_up() -> None:

@@ -202,6 +202,23 @@ def test_exact_flow_reports_too_many_events_clearly():
     assert sn.exact_flow(0.01 * w, x, y, 50.0, max_events=events).event_times.size == events
 
 
+def test_limit_kind_on_hand_made_cases():
+    v = np.ones(3)
+    # the exercise's spurious point: e_1 fitted, the other inputs switched off
+    assert sn.limit_kind([1.0, -0.2, -0.3], ex.SPURIOUS_X, v) == "spurious"
+    assert sn.limit_kind(0.9 * v, ex.SPURIOUS_X, v) == "teacher"
+    # two positive-label inputs in R^3 do not determine v: (1, 1, 2) fits every label
+    x = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [-1.0, -1.0, -1.0]])
+    assert sn.limit_kind([0.5, 0.5, 2.0], x, v) == "other minimum"
+    np.testing.assert_allclose(sn.exact_flow([0.5, 0.5, 2.0], x, [1.0, 1.0, 0.0], 1e6).limit,
+                               [1.0, 1.0, 2.0], atol=1e-12)
+    # planar silent cone: the run collapses
+    x0, _, v0 = wid.planar_problem(0)
+    assert sn.limit_kind(wid.initial_weight(v0, 180.0, 1.0), x0, v0) == "origin"
+    with pytest.raises(ValueError, match="v must"):
+        sn.limit_kind([1.0, 0.0, 0.0], x, np.zeros(3))
+
+
 def test_span_property_and_silent_inputs():
     """w(t) - w(0) lies in the span of the inputs active so far; labels of inputs that are
     never active do not change the trajectory by a single bit."""
