@@ -64,6 +64,13 @@ book-student: warm ## the student edition (no solutions) into _build/student/htm
 	rm -rf _build/student/html && mv _build/student/staging/_build/html _build/student/html
 	@echo "book-student: _build/student/html/index.html"
 
+# Runnable student edition: the chapters as notebooks (.md and .ipynb) without solutions, with
+# one tagged answer cell per auto-checked exercise, plus what Binder needs, in
+# _build/student/repo and _build/student/repo.zip (chapters/for_instructors.md: launch path).
+# PASS_FAIL=1: the notebooks turn the checkers' hints off.
+student-notebooks: ## solution-free chapter notebooks into _build/student/repo (+ .zip)
+	$(ENV) python scripts/student_notebooks.py _build/student/repo $(if $(PASS_FAIL),--pass-fail)
+
 browser-test: book ## every page of _build/html in headless Chromium (Debian's), offline; screenshots in _build/screenshots
 	$(ENV) RELUBOOK_HTML=_build/html RELUBOOK_BROWSER_REQUIRED=1 python -m pytest -p no:cacheprovider -q -rs tests/browser
 

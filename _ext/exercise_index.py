@@ -65,6 +65,7 @@ class Exercise:
     line: int                  # 1-based line of the body's first line
     checkers: tuple[str, ...]  # "check_..." names in the statement, in order, no repeats
     module: str | None         # the chapter's exercises module ("preliminaries", ...)
+    end: int = -1              # 0-based index of the directive's closing fence line
 
     @property
     def checker_paths(self) -> tuple[str, ...]:
@@ -81,6 +82,8 @@ class Solution:
     #                            heading, at the same nesting level (the code cells checking it)
     path: Path
     line: int
+    start: int = -1            # 0-based index of the solution's opening fence line
+    stop: int = -1             # 0-based index of the first line after its region
 
 
 Problem = _cl.Problem  # a finding at path:line, shared with the claims ledger
@@ -115,7 +118,7 @@ def _scan(lines, start, stop, path, module, exercises, solutions):
             exercises.append(Exercise(
                 label=str(opts.get("label", "")).strip(), title=block.arg, statement=body,
                 path=path, line=block.body_start + 1, checkers=checkers_named(body),
-                module=module))
+                module=module, end=block.body_start + len(block.body)))
         elif block.name == "solution":
             # The region: from the line after the closing fence to the next exercise opening
             # fence or heading (at this level), or the end of the enclosing block.
@@ -131,7 +134,8 @@ def _scan(lines, start, stop, path, module, exercises, solutions):
                     break
             solutions.append(Solution(target=block.arg.strip(), body=body,
                                       region="\n".join(lines[region_start:region_stop]),
-                                      path=path, line=block.body_start + 1))
+                                      path=path, line=block.body_start + 1,
+                                      start=block.body_start - 1, stop=region_stop))
             continue  # a solution's body is not scanned for exercises
         if block.name != "code-cell":
             _scan(lines, block.body_start + k, block.body_start + len(block.body), path, module,
