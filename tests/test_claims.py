@@ -4,9 +4,11 @@ The same rules fail the book build (the `claims_ledger` Sphinx extension warns, 
 warnings into errors); here they fail fast, without Sphinx.
 """
 
+import json
 import sys
 import textwrap
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -224,3 +226,22 @@ def test_paper_comes_from_the_front_matter(tmp_path, front, paper):
         """, front=front)
     claims, _ = ledger.scan_chapter(path)
     assert claims[0].paper == paper
+
+
+def test_smallest_margin_by_claim(tmp_path):
+    """The ledger's margin column: the smallest margin per claim, 'exact' for holds only."""
+    from relubook.check import Record
+
+    lines = {
+        "claim-a": [Record("claim-a", "x", "at_most", 0.5, 1.0, 2.0),
+                    Record("claim-a", "y", "holds", None, None, None),
+                    Record("claim-a", "z", "close", 1e-9, 1e-6, 1000.0)],
+        "claim-b": [Record("claim-b", "only exact", "holds", None, None, None)],
+        "claim-c": [Record("claim-c", "zero error", "close", 0.0, 1e-6, float("inf"))],
+    }
+    for claim, records in lines.items():
+        (tmp_path / f"{claim}.jsonl").write_text(
+            "".join(json.dumps(asdict(r)) + "\n" for r in records))
+    assert ledger.smallest_margin_by_claim(tmp_path) == {
+        "claim-a": "2", "claim-b": "exact", "claim-c": "∞"}
+    assert ledger.smallest_margin_by_claim(tmp_path / "missing") == {}
