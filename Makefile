@@ -3,7 +3,7 @@
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
-.PHONY: help warm test test-portable book book-student browser-test clean
+.PHONY: help warm test test-portable book book-student student-notebooks grade lab-test browser-test clean
 
 # Prefix of every recipe line that needs the environment (each line runs in its own shell).
 ENV := source scripts/env.sh &&
@@ -70,6 +70,10 @@ book-student: warm ## the student edition (no solutions) into _build/student/htm
 # PASS_FAIL=1: the notebooks turn the checkers' hints off.
 student-notebooks: ## solution-free chapter notebooks into _build/student/repo (+ .zip)
 	$(ENV) python scripts/student_notebooks.py _build/student/repo $(if $(PASS_FAIL),--pass-fail)
+
+# Grade hand-ins made from the student notebooks: make grade HANDINS=folder [OUT=grades.csv]
+grade: warm ## run every hand-in of HANDINS (.ipynb or .md) and write a per-exercise CSV
+	$(ENV) python scripts/grade.py "$(HANDINS)" $(if $(OUT),--out "$(OUT)")
 
 browser-test: book ## every page of _build/html in headless Chromium (Debian's), offline; screenshots in _build/screenshots
 	$(ENV) RELUBOOK_HTML=_build/html RELUBOOK_BROWSER_REQUIRED=1 python -m pytest -p no:cacheprovider -q -rs tests/browser
