@@ -48,7 +48,9 @@ stretch knots far from the origin.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from scipy.optimize import linprog, nnls, root
@@ -60,7 +62,9 @@ from .piecewise import PiecewiseLinear
 __all__ = [
     "atoms", "certificate", "sup_certificate", "default_grid_size", "gibbs_map",
     "gibbs_fixed_point", "GibbsSolution", "tv_lasso", "TVSolution", "two_point_solution",
-    "min_tv_fit", "Knots", "cluster_knots", "knots_per_gap", "mass_near", "random_dataset",
+    "min_tv_fit", "Knots", "cluster_knots", "knots_per_gap", "knots_per_closed_interval",
+    "cluster_polynomials", "mass_near", "random_dataset", "PaperFigure",
+    "paper_figure",
 ]
 
 _MAX_GRID = 1 << 21         # largest default quadrature grid (beta up to about 2.7e9)
@@ -959,6 +963,86 @@ def knots_per_gap(positions, x, *, margin: float = 1e-9) -> np.ndarray:
     return np.bincount(gap[clear], minlength=xs.size - 1)
 
 
+def knots_per_closed_interval(positions, x, *,
+                              margin: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+    r"""Knots in each closed prediction interval, counted as Shevchenko et al. count them.
+
+    The intervals are :math:`(-\infty, x_1], [x_1, x_2], \dots, [x_n, \infty)` for the sorted
+    distinct inputs (the paper cuts the outer ones at :math:`\mp L`). A knot within
+    ``margin`` of a data point sits *at* it and counts for both closed intervals that end
+    there; infinite positions (constant directions) are not knots.
+
+    Parameters
+    ----------
+    positions : array_like, shape (q,)
+        Distinct knot positions (``+-inf`` allowed).
+    x : array_like, shape (n,)
+        Inputs, at least two distinct.
+    margin : float
+        Distance from the data below which a knot counts as sitting at a data point.
+
+    Returns
+    -------
+    total : ndarray of int, shape (n_distinct + 1,)
+        Knots in each closed interval, end points included.
+    interior : ndarray of int, shape (n_distinct + 1,)
+        Knots strictly inside it.
+    """
+    e = as_array(positions, "positions", ndim=1, finite=False, allow_empty=True)
+    if np.any(np.isnan(e)):
+        raise ValueError("positions contains NaN")
+    xs = np.unique(as_array(x, "x", ndim=1))
+    if xs.size < 2:
+        raise ValueError("x must hold at least two distinct points")
+    margin = as_float(margin, "margin", nonnegative=True)
+    e = e[np.isfinite(e)]
+    nearest = np.argmin(np.abs(e[:, None] - xs[None, :]), axis=1) if e.size else e.astype(int)
+    at_data = np.abs(e - xs[nearest]) <= margin if e.size else e.astype(bool)
+    interior = np.bincount(np.searchsorted(xs, e[~at_data]), minlength=xs.size + 1)
+    ends = np.bincount(nearest[at_data], minlength=xs.size)
+    return interior + np.r_[ends, 0] + np.r_[0, ends], interior
+
+
+def cluster_polynomials(t, x, y, f_data, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""The polynomials :math:`f_j, \bar f_j` of Shevchenko et al.'s cluster set, at ``t``.
+
+    For :math:`t` in the prediction interval :math:`I_j` the paper defines
+    :math:`f_j(t) = 1 + t^2 - (A_j t - B_j)^2` with :math:`A_j = \lambda^{-1}\sum_{x_i > t}
+    g_i`, :math:`B_j = \lambda^{-1}\sum_{x_i > t} g_i x_i`, and :math:`\bar f_j` likewise
+    with the sums over :math:`x_i < t`, where :math:`g_i = (f_i - y_i)/n` (the paper's
+    :math:`R_i`). Its cluster set is where one of them is :math:`\le 0`. They equal
+    :math:`(1 + t^2)(1 - G(\varphi)^2/\lambda^2)` at the right- and left-facing directions
+    with their knot at :math:`t` (:func:`certificate`).
+
+    Parameters
+    ----------
+    t : array_like, shape (K,)
+        Points, none equal to an input.
+    x, y : array_like, shape (n,)
+        Data.
+    f_data : array_like, shape (n,)
+        Values of the fit at the data.
+    lam : float
+        Regularisation :math:`\lambda > 0`.
+
+    Returns
+    -------
+    right, left : ndarray, shape (K,)
+        :math:`f_j(t)` and :math:`\bar f_j(t)`.
+    """
+    t = np.atleast_1d(as_array(t, "t", ndim=(0, 1)))
+    g = _dual(x, y, f_data) / _lam(lam)
+    x = np.asarray(x, dtype=np.float64)
+    if np.any(t[:, None] == x[None, :]):
+        raise ValueError("t must not contain an input point")
+    right = x[None, :] > t[:, None]
+    out = []
+    for side in (right, ~right):
+        a, b = side @ g, side @ (g * x)
+        out.append(1 + t ** 2 - (a * t - b) ** 2)
+    return out[0], out[1]
+
+
 def mass_near(positions, masses, centres, width: float) -> float:
     r"""Fraction of :math:`\sum|m_k|` carried by positions within ``width`` of a centre.
 
@@ -1009,3 +1093,70 @@ def random_dataset(n: int, *, seed, half_width: float = 3.0) -> tuple[np.ndarray
     rng = as_rng(seed)
     x = np.sort(rng.uniform(-half_width, half_width, n))
     return x, rng.standard_normal(n)
+
+
+# ------------------------------------------------------------ the paper's figures
+FIGURES_PATH = (Path(__file__).resolve().parent.parent / "chapters" / "data"
+                / "shevchenko2022_figures.json")
+
+
+@dataclass(frozen=True)
+class PaperFigure:
+    r"""One panel of Figures 1, 7 or 8 of Shevchenko, Kungurtsev and Mondelli (2022).
+
+    Extracted from the journal PDF's vector graphics by
+    ``scripts/extract_shevchenko_figures.py`` (see the data file for the provenance).
+
+    Attributes
+    ----------
+    name : str
+        Figure and panel, e.g. ``"8c"``.
+    x, y : ndarray, shape (n,)
+        The training data (marker centres, exact to the 0.1 grid).
+    curve : ndarray, shape (K, 2)
+        Vertices of the plotted network, in data units (accurate to about 0.01).
+    width : int
+        The caption's number of neurons N.
+    beta : float
+        Inverse temperature (``inf`` where the caption has :math:`\beta^{-1} = 0`).
+    lam : float or None
+        The caption's :math:`\lambda` (None where it gives no value).
+    """
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    curve: np.ndarray
+    width: int
+    beta: float
+    lam: float | None
+
+    def __call__(self, t) -> np.ndarray:
+        """The plotted network at ``t``, interpolated linearly between its vertices."""
+        return np.interp(as_array(t, "t", ndim=(0, 1)), self.curve[:, 0], self.curve[:, 1])
+
+
+def paper_figure(name: str, *, path=None) -> PaperFigure:
+    """Load a panel of the paper's Figures 1, 7 and 8 from the book's data file.
+
+    Parameters
+    ----------
+    name : str
+        ``"1a"``, ``"1b"``, ``"1c"``, ``"7a"`` to ``"7c"`` or ``"8a"`` to ``"8d"``.
+    path : str or Path, optional
+        The JSON file (default: ``chapters/data/shevchenko2022_figures.json``).
+
+    Returns
+    -------
+    PaperFigure
+    """
+    source = Path(FIGURES_PATH if path is None else path)
+    panels = json.loads(source.read_text(encoding="utf-8"))["panels"]
+    if name not in panels:
+        raise ValueError(f"name must be one of {sorted(panels)}, got {name!r}")
+    p = panels[name]
+    beta = np.inf if p["beta_inv"] == 0 else 1.0 / p["beta_inv"]
+    return PaperFigure(name=name, x=np.array(p["x"], dtype=np.float64),
+                       y=np.array(p["y"], dtype=np.float64),
+                       curve=np.array(p["curve"], dtype=np.float64), width=int(p["N"]),
+                       beta=beta, lam=p["lam"])
