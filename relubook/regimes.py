@@ -25,8 +25,9 @@ and residuals :math:`r_i = (f(x_i) - y_i)/n`, the gradient flow is
     \dot\rho_j = -\sqrt{\delta_j^2 + 4\rho_j^2}\; g(\theta_j), \qquad
     \dot\theta_j = -\frac{2\rho_j}{\sqrt{\delta_j^2 + 4\rho_j^2} - \delta_j}\; g'(\theta_j).
 
-Very negative :math:`\delta` freezes the knots (the *kernel regime*); very positive
-:math:`\delta` makes them move fast (the *adaptive regime*). The initialisations
+The knots freeze when :math:`\delta` is negative and large compared with the amplitudes
+the fit builds (the *kernel regime*); they travel when it is not, in particular for
+:math:`\delta \ge 0` (the *adaptive regime*). The initialisations
 :func:`regime_net`, :func:`kernel_regime_net` and :func:`adaptive_regime_net` choose between
 them, and :func:`train` runs full-batch gradient descent with a step size that adapts to the
 regime.
@@ -35,6 +36,7 @@ regime.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
@@ -42,7 +44,8 @@ from tqdm.auto import tqdm
 
 from ._validate import as_array, as_float, as_int, as_rng, paired_1d
 from .dynamics import Trajectory, gradient_descent
-from .interpolants import KernelInterpolant
+from .interpolants import (KernelInterpolant, ambiguous_gaps, least_curvature_mass,
+                           linear_spline)
 from .model import ShallowNet
 
 _MAX_HALVINGS = 30   # retries of a diverging chunk in train()
@@ -51,7 +54,8 @@ _GROWTH, _FLOOR = 1.5, 1e-20   # a chunk "diverges" if its loss ends above 1.5 L
 __all__ = [
     "reduced_coordinates", "from_reduced", "knots_of", "reduced_velocity", "velocity_in_reduced",
     "reduced_flow", "grid_knots", "regime_net", "kernel_regime_net", "adaptive_regime_net",
-    "feature_interpolant", "stable_lr", "train", "knot_displacement", "curvature_near_data",
+    "feature_interpolant", "stable_lr", "train", "WidthSweep", "width_sweep",
+    "knot_displacement", "curvature_near_data", "curvature_off_data", "curvature_excess",
     "curvature_weight", "interpolant_curvature", "relative_sup_distance", "warm_up",
 ]
 
@@ -302,10 +306,12 @@ def regime_net(width: int, log10_ratio: float, *, knots: str = "uniform", L: flo
     r"""A network with ``f = 0`` at initialisation and a chosen ratio of layer sizes.
 
     Input weights have size ``A`` and output weights size ``B``, with ``B / A =
-    10**log10_ratio`` and ``A B = product``, so the imbalance is
-    :math:`\delta_j = a_j^2 - r_j^2 \approx B^2 - A^2`: very negative for small ratios (the
-    kernel regime), very positive for large ones (the adaptive regime). The scale is
-    ``1/width``.
+    10**log10_ratio`` and ``A B = product``. The imbalance is
+    :math:`\delta_j = a_j^2 - r_j^2`, with :math:`r_j^2 = A^2(1 + e_j^2)` for uniform knots
+    and :math:`2A^2` for Gaussian ones and :math:`a_j^2` of order :math:`B^2`: of order
+    :math:`-A^2` for small ratios (the kernel regime), of order :math:`B^2` for large ones
+    (the adaptive regime). The scale is ``1/width`` (change it with
+    :meth:`~relubook.model.ShallowNet.replace`; ``f = 0`` at the start for every scale).
 
     The input weights are a deterministic quadrature of a knot law, so that the kernel of
     the initial features approximates an exact kernel without sampling noise:
@@ -488,6 +494,76 @@ def train(net: ShallowNet, x, y, steps: int, *, chunk: int = 5000, factor: float
     return Trajectory(t=np.array(t), loss=np.array(loss), nets=nets)
 
 
+@dataclass(frozen=True)
+class WidthSweep:
+    """Networks trained at several widths from one initial law (see :func:`width_sweep`).
+
+    Attributes
+    ----------
+    widths : ndarray of int, shape (k,)
+    to_kernel : ndarray, shape (k,)
+        :func:`relative_sup_distance` of each trained network to the kernel interpolant of
+        its own initial features (:func:`feature_interpolant`).
+    to_linear : ndarray, shape (k,)
+        The same, to the linear spline.
+    knot_shift : ndarray, shape (k,)
+        :func:`knot_displacement` of the neurons whose initial knot lies in the data range.
+    loss : ndarray, shape (k,)
+        Final training loss.
+    """
+
+    widths: np.ndarray
+    to_kernel: np.ndarray
+    to_linear: np.ndarray
+    knot_shift: np.ndarray
+    loss: np.ndarray
+
+
+def width_sweep(x, y, widths, *, exponent: float, log10_ratio: float, L: float = 1.2,
+                product: float = 1.0, seed=0, steps: int = 100_000, chunk: int = 10_000,
+                loss_tol: float = 1e-7) -> WidthSweep:
+    r"""Train :func:`regime_net` at several widths with the output scale ``s = m**-exponent``.
+
+    The initial weights have the same law at every width (``log10_ratio``, ``product``,
+    uniform knots on ``[-L, L]``); only the width ``m`` and the scale change. ``exponent = 1``
+    is the mean-field scale :math:`1/m` of this chapter, ``exponent = 0.5`` the scale
+    :math:`1/\sqrt m` of the neural tangent kernel. Each network is trained with
+    :func:`train` (``steps``, ``chunk``, ``loss_tol``).
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+        Data.
+    widths : sequence of int, shape (k,)
+        Widths, multiples of 4 with knots dense enough for :func:`feature_interpolant`.
+    exponent : float
+        Positive exponent of the scale.
+    log10_ratio, L, product, seed
+        As in :func:`regime_net` (the same seed at every width).
+
+    Returns
+    -------
+    WidthSweep
+    """
+    x, y = paired_1d(x, y)
+    widths = np.array([as_int(m, "widths", minimum=4) for m in widths], dtype=np.int64)
+    if widths.size == 0:
+        raise ValueError("widths must not be empty")
+    exponent = as_float(exponent, "exponent", positive=True)
+    linear = linear_spline(x, y)
+    rows = []
+    for m in widths:
+        start = regime_net(int(m), log10_ratio, L=L, product=product,
+                           seed=seed).replace(scale=float(m) ** -exponent)
+        reference = feature_interpolant(start, x, y)
+        run = train(start, x, y, steps, chunk=chunk, loss_tol=loss_tol)
+        rows.append((relative_sup_distance(run.net, reference, x),
+                     relative_sup_distance(run.net, linear, x),
+                     knot_displacement(start, run.net, (x.min(), x.max())), run.loss[-1]))
+    to_kernel, to_linear, shift, loss = (np.array(col) for col in zip(*rows))
+    return WidthSweep(widths, to_kernel, to_linear, shift, loss)
+
+
 # --------------------------------------------------------------- measurements
 def knot_displacement(before: ShallowNet, after: ShallowNet, interval=None) -> float:
     """Largest change of a knot ``e_j = -b_j / w_j`` between two networks of equal width.
@@ -509,6 +585,18 @@ def knot_displacement(before: ShallowNet, after: ShallowNet, interval=None) -> f
     return float(np.max(np.abs(e1 - e0), initial=0.0))
 
 
+def _range_curvature(net: ShallowNet, x: np.ndarray,
+                     tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Breakpoints of ``net`` in ``[x_1 - tol, x_n + tol]`` (``x`` sorted), their absolute
+    slope jumps, and whether each lies within ``tol`` of a data point; each of shape (k,)."""
+    pl = _univariate(net).to_piecewise()
+    t, jump = pl.breakpoints, np.abs(pl.slope_jumps())
+    inside = (t >= x[0] - tol) & (t <= x[-1] + tol)
+    t, jump = t[inside], jump[inside]
+    near = np.min(np.abs(t[:, None] - x[None, :]), axis=1, initial=np.inf) <= tol
+    return t, jump, near
+
+
 def curvature_near_data(net: ShallowNet, x, tol: float) -> float:
     r"""Fraction of the curvature mass of ``net`` on the data range within ``tol`` of a point.
 
@@ -516,17 +604,70 @@ def curvature_near_data(net: ShallowNet, x, tol: float) -> float:
     breakpoints in ``[min x - tol, max x + tol]``; knots outside the data range only shape
     ``f`` where there is no data.
     """
-    net = _univariate(net)
     x = np.sort(as_array(x, "x", ndim=1))
     tol = as_float(tol, "tol", nonnegative=True)
-    pl = net.to_piecewise()
-    t, jump = pl.breakpoints, np.abs(pl.slope_jumps())
-    inside = (t >= x[0] - tol) & (t <= x[-1] + tol)
-    total = float(jump[inside].sum())
-    if total == 0:
-        return 1.0
-    dist = np.min(np.abs(t[inside, None] - x[None, :]), axis=1)
-    return float(jump[inside][dist <= tol].sum()) / total
+    _, jump, near = _range_curvature(net, x, tol)
+    total = float(jump.sum())
+    return 1.0 if total == 0 else float(jump[near].sum()) / total
+
+
+def curvature_off_data(net: ShallowNet, x, y, tol: float) -> float:
+    r"""Fraction of the curvature mass on the data range away from every place where an
+    interpolant of least curvature mass may bend.
+
+    Such an interpolant bends only at the data points and inside the *ambiguous gaps*
+    (:func:`relubook.interpolants.ambiguous_gaps`). This is the share of :math:`\int|f''|`
+    (counted as in :func:`curvature_near_data`) at breakpoints farther than ``tol`` from
+    every data point and not inside an ambiguous gap; 0 when ``net`` bends only where a
+    least-mass interpolant may.
+
+    Parameters
+    ----------
+    net : ShallowNet
+        One input, hidden biases.
+    x, y : array_like, shape (n,)
+        Data (any order).
+    tol : float
+        Distance within which a breakpoint counts as at a data point.
+    """
+    x, y = paired_1d(x, y)
+    order = np.argsort(x)
+    x, y = x[order], y[order]
+    tol = as_float(tol, "tol", nonnegative=True)
+    t, jump, near = _range_curvature(net, x, tol)
+    allowed = near.copy()
+    for k in ambiguous_gaps(x, y):
+        allowed |= (t > x[k]) & (t < x[k + 1])
+    total = float(jump.sum())
+    return 0.0 if total == 0 else float(jump[~allowed].sum()) / total
+
+
+def curvature_excess(net: ShallowNet, x, y, edge: float = 1e-3) -> float:
+    r"""Relative excess of the curvature mass of ``net`` on the data range over the least one.
+
+    Returns :math:`M / M_* - 1`, where :math:`M` sums the absolute slope jumps of ``net`` at
+    breakpoints in ``[x_1 + edge, x_n - edge]`` (a jump at an end point, or within ``edge`` of
+    it, bends ``f`` only outside the data) and :math:`M_*` is
+    :func:`relubook.interpolants.least_curvature_mass`: 0 for an interpolant of least
+    curvature mass, positive for an interpolant that bends more (a function that misses
+    the data can bend less).
+
+    Parameters
+    ----------
+    net : ShallowNet
+        One input, hidden biases.
+    x, y : array_like, shape (n,)
+        Data (any order) whose linear spline bends somewhere (``M_* > 0``).
+    edge : float
+        Non-negative margin at both ends of the data range.
+    """
+    x, y = paired_1d(x, y)
+    edge = as_float(edge, "edge", nonnegative=True)
+    least = least_curvature_mass(x, y)
+    if least == 0:
+        raise ValueError("the data are collinear: their least curvature mass is 0")
+    mass = _univariate(net).to_piecewise().curvature_mass((x.min() + edge, x.max() - edge))
+    return mass / least - 1.0
 
 
 def curvature_weight(e, kernel: str = "arccos", L: float = 2.0) -> np.ndarray:
@@ -534,9 +675,11 @@ def curvature_weight(e, kernel: str = "arccos", L: float = 2.0) -> np.ndarray:
 
     For random features :math:`\mathrm{relu}(w x + b)` with :math:`(w, b) \sim p`,
     :math:`q(e) = \int |w|^3 p(w, -w e)\, dw` is the density of knots weighted by
-    :math:`w^2`, and the kernel :math:`k` satisfies
-    :math:`\partial_s^2 k(s, t) = \tfrac12 q(s) |s - t|`. Normalised like the kernels of
-    :mod:`relubook.interpolants`:
+    :math:`w^2`. For a law symmetric under :math:`(w, b) \to (-w, -b)` (both orientations
+    equally likely at every knot, as for the two laws below) the kernel :math:`k` satisfies
+    :math:`\partial_s^2 k(s, t) = \tfrac12 q(s) |s - t|`; for a general law
+    :math:`\partial_s^2 k(s, t) = |t - s| \int_{w (t - s) > 0} |w|^3 p(w, -w s)\, dw`.
+    Normalised like the kernels of :mod:`relubook.interpolants`:
 
     * ``"arccos"`` (``(w, b) ~ N(0, I)``): :math:`q(e) = \frac{2}{\pi}(1 + e^2)^{-2}`;
     * ``"uniform"`` (:func:`~relubook.interpolants.uniform_knot_kernel`): :math:`q = 1/L` on
