@@ -23,6 +23,7 @@ from numba import njit
 
 from ._kernels import _FASTMATH, _TABLEAUS, EULER, _output_bias, _residual, _stage_buffers, \
     _tableau, _typed, _update
+from ._rng import fill_normal  # _rng 2: numba's cache key is this file's text only; bump when _rng.py changes
 
 _GEMM_BLOCK = 256      # neurons per block: Z_b and M_b (nb x n) stay in L2 for n up to ~100
 
@@ -72,25 +73,44 @@ def _gradient_block(X, r, ea, eW, eb, Z, M, PW, P1, ga, j0, j1, s, sb):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
+def _update_block(theta, point, vsum, ga, pw, P1, na, nw, nbias, j0, j1, has_bias, h, gscale,
+                  wd, ns, alpha, beta, stage, stages):
+    """Stage ``stage`` of the update of neurons ``j0..j1-1`` from their gradient (``ga``,
+    flat ``pw``, ``P1``) and noise (``na``, ``nw``, ``nbias``, read only if ``ns != 0``)."""
+    a, w, W, b, c = theta
+    ea, ew, eW, eb = point
+    sa, sw, sW, sbb = vsum
+    nb, d = j1 - j0, W.shape[1]
+    _update(a[j0:j1], ea[j0:j1], sa[j0:j1], ga[:nb], na, h, gscale, wd, ns, alpha, beta,
+            stage, stages)
+    _update(w[j0 * d:j1 * d], ew[j0 * d:j1 * d], sw[j0 * d:j1 * d], pw[:nb * d], nw, h,
+            gscale, wd, ns, alpha, beta, stage, stages)
+    if has_bias:
+        _update(b[j0:j1], eb[j0:j1], sbb[j0:j1], P1[:nb], nbias, h, gscale, wd, ns, alpha,
+                beta, stage, stages)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
 def _gemm_engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gscale, noise,
-                 ns, tableau, steps):
+                 ns, tableau, steps, key, first):
     """:func:`relubook._kernels._engine` for ``d > 1`` inputs with blocked matrix products.
 
     ``data = (X, XT, ys)`` (``X`` (n, d), ``XT`` its contiguous transpose); ``work`` the
     scratch of :func:`_prepare`; ``theta = (a, w, W, b, c)`` with ``w`` the flat view of
     ``W`` (m, d); ``point`` and ``vsum`` alike without ``c``. Step ``t`` of a one-stage
     scheme adds ``ns`` times row ``t % len(noise)`` of ``noise`` (laid out like ``theta``
-    without ``c``). Returns the loss at the end.
+    without ``c``), or, if its rows are empty, the block's part of row ``first + t`` of the
+    Gaussian stream ``key`` (:mod:`relubook._rng`). Returns the loss at the end.
     """
     X, XT, ys = data
-    acc, r, Z, M, PW, pw, P1, ga, empty = work
-    a, w, W, b, c = theta
-    ea, ew, eW, eb = point
-    sa, sw, sW, sbb = vsum
+    acc, r, Z, M, PW, pw, P1, ga, empty, gen = work
+    a, W, c = theta[0], theta[2], theta[4]
+    ea, eW, eb = point[0], point[2], point[3]
     alphas, betas, stages = tableau
     m, d = a.size, W.shape[1]
     wb0 = m + m * d
     sb = s if has_bias else s - s
+    generate = noise.shape[1] == 0 and ns != 0.0
     for j0 in range(0, m, _GEMM_BLOCK):
         _forward_block(XT, ea, eW, eb, Z, acc, j0, min(m, j0 + _GEMM_BLOCK))
     loss, rsum = _residual(ys, ys, acc, r, False, empty, empty, empty, empty, s, c[0])
@@ -103,18 +123,30 @@ def _gemm_engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gs
                 j1 = min(m, j0 + _GEMM_BLOCK)
                 nb = j1 - j0
                 _gradient_block(X, r, ea, eW, eb, Z, M, PW, P1, ga, j0, j1, s, sb)
-                _update(a[j0:j1], ea[j0:j1], sa[j0:j1], ga[:nb], row[j0:j1:1], h, gscale,
-                        wd, ns, alpha, beta, st, stages)
-                _update(w[j0 * d:j1 * d], ew[j0 * d:j1 * d], sw[j0 * d:j1 * d],
-                        pw[:nb * d], row[m + j0 * d:m + j1 * d:1], h, gscale, wd, ns, alpha,
-                        beta, st, stages)
-                if has_bias:
-                    _update(b[j0:j1], eb[j0:j1], sbb[j0:j1], P1[:nb], row[wb0 + j0:wb0 + j1:1],
-                            h, gscale, wd, ns, alpha, beta, st, stages)
+                if generate:                # laid out as the block's a | w | b
+                    base = np.uint64(first + t) * np.uint64(wb0 + m)
+                    fill_normal(key, base + np.uint64(j0), gen[:nb])
+                    fill_normal(key, base + np.uint64(m + j0 * d), gen[nb:nb + nb * d])
+                    if has_bias:
+                        fill_normal(key, base + np.uint64(wb0 + j0), gen[nb + nb * d:])
+                    _update_block(theta, point, vsum, ga, pw, P1, gen[:nb],
+                                  gen[nb:nb + nb * d], gen[nb + nb * d:nb + nb * d + nb], j0,
+                                  j1, has_bias, h, gscale, wd, ns, alpha, beta, st, stages)
+                else:
+                    _update_block(theta, point, vsum, ga, pw, P1, row[j0:j1],
+                                  row[m + j0 * d:m + j1 * d], row[wb0 + j0:wb0 + j1], j0, j1,
+                                  has_bias, h, gscale, wd, ns, alpha, beta, st, stages)
                 _forward_block(XT, ea, eW, eb, Z, acc, j0, j1)
             vc, ec = _output_bias(c, vc, rsum, train_c, h, alpha, beta, st, stages)
             loss, rsum = _residual(ys, ys, acc, r, False, empty, empty, empty, empty, s, ec)
     return loss
+
+
+def step_cost(n: int, m: int, d: int) -> int:
+    """Cost of one step in the units of :func:`relubook._kernels.step_cost` (a point and
+    neuron of the one-input dense step, about 0.4 ns): the products run at about a quarter
+    of that per point, neuron and input, the elementwise passes at about two."""
+    return n * m * (d // 4 + 2)
 
 
 def _prepare(X, y, m, dtype):
@@ -124,7 +156,8 @@ def _prepare(X, y, m, dtype):
     pw = np.empty(_GEMM_BLOCK * d, dtype)
     work = (np.zeros(n, dtype), np.empty(n, dtype), np.empty((m, n), dtype),
             np.empty((_GEMM_BLOCK, n), dtype), pw.reshape(_GEMM_BLOCK, d), pw,
-            np.empty(_GEMM_BLOCK, dtype), np.empty(_GEMM_BLOCK, dtype), np.zeros(0, dtype))
+            np.empty(_GEMM_BLOCK, dtype), np.empty(_GEMM_BLOCK, dtype), np.zeros(0, dtype),
+            np.zeros(_GEMM_BLOCK * (d + 2), dtype))
     return (X, np.ascontiguousarray(X.T), np.ascontiguousarray(y, dtype=dtype)), work
 
 
@@ -146,7 +179,8 @@ class GemmEngine:
         self.noiseless = np.zeros((1, 0), self.dtype)
         self.tableaus = {method: _tableau(method, self.dtype) for method in _TABLEAUS}
 
-    def _run(self, s, has_bias, train_c, h, wd, gscale, noise, ns, method, steps) -> float:
+    def _run(self, s, has_bias, train_c, h, wd, gscale, noise, ns, method, steps,
+             key=np.uint64(0), first=0) -> float:
         P, m, d = self.P, self.m, self.d
         flat = (P[1], P[0][m:m + m * d], P[4])
         point, vsum = _stage_buffers(method, flat)
@@ -154,7 +188,8 @@ class GemmEngine:
         s, h, wd, gscale, ns = _typed(self.dtype, s, h, wd, gscale, ns)
         return _gemm_engine(self.data, self.work, theta, _with_matrix(point, m, d),
                             _with_matrix(vsum, m, d), s, bool(has_bias), bool(train_c), h, wd,
-                            gscale, noise, ns, self.tableaus[method], int(steps))
+                            gscale, noise, ns, self.tableaus[method], int(steps),
+                            np.uint64(key), int(first))
 
     def gd(self, s, has_bias, train_c, lr, wd, steps) -> float:
         """As :meth:`relubook._kernels.Engine.gd`."""
@@ -170,3 +205,8 @@ class GemmEngine:
         """As :meth:`relubook._kernels.Engine.langevin`."""
         return self._run(s, has_bias, False, lr, wd, float(self.m), noise, noise_scale, EULER,
                          noise.shape[0])
+
+    def langevin_stream(self, s, has_bias, lr, wd, noise_scale, key, first, steps) -> float:
+        """As :meth:`relubook._kernels.Engine.langevin_stream`."""
+        return self._run(s, has_bias, False, lr, wd, float(self.m), self.noiseless,
+                         noise_scale, EULER, steps, key, first)

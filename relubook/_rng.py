@@ -6,7 +6,8 @@ sequence passes BigCrush; ``mix64`` is its finaliser) turned into a standard Gau
 ziggurat method of Marsaglia and Tsang (256 layers, exact up to the rounding of the tables).
 In about 99 % of the draws the ziggurat needs one table look-up, a comparison and a product;
 the rest (wedges and the tail beyond ``R``) take further 64-bit words from a short SplitMix64
-chain started at the draw's own word, so that every draw still depends on ``(k, i)`` only.
+chain that starts at a hash of the draw's counter (not at the next counters, whose words are
+the next draws), so that every draw still depends on ``(k, i)`` only.
 
 Because a draw is addressed by its index, a kernel can make the noise of any step and any
 parameter where it needs it: the stream does not depend on how the steps are cut into calls,
@@ -24,6 +25,7 @@ from numba import njit
 GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_BRANCH = np.uint64(0xD1B54A32D192ED03)   # moves a slow draw's chain away from the counters
 _LAYERS = 256
 _R = 3.6541528853610088            # start of the tail, for 256 layers (Marsaglia and Tsang)
 _V = 0.00492867323399              # area of each layer (f(x) = exp(-x^2 / 2))
@@ -65,8 +67,9 @@ def _unit(z):
 
 @njit(cache=True)
 def _slow(z, u, i, negative):
-    """The rare draws: the tail (layer 0, ``x > R``) or a wedge; ``z`` is the draw's word
-    and seeds the chain of further words."""
+    """The rare draws: the tail (layer 0, ``x > R``) or a wedge; ``z`` is the draw's
+    counter, whose hash starts the chain of further words."""
+    z = mix64(z ^ _BRANCH)
     while True:
         if i == 0:                          # tail: Marsaglia's method
             while True:

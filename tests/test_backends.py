@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relubook import ShallowNet, data, gradient_descent, gradient_flow, langevin, random_net
+from relubook import _rng
 from relubook.dynamics import auto_backend, warm_up
 from relubook.torch_loop import torch_gradient_descent
 
@@ -236,7 +237,7 @@ def test_float32_noise_is_reproducible_and_differs_from_float64():
     assert np.max(np.abs(params(a.net) - params(c.net))) > 1e-3
 
 
-@pytest.mark.parametrize("noise", ["float64", "float32"])
+@pytest.mark.parametrize("noise", ["float64", "float32", "kernel"])
 def test_langevin_noise_variance_is_2lr_over_beta(noise):
     """With a zero gradient (a = 0 stays put only on average) one step moves each parameter
     by sqrt(2 lr / beta) xi: the sample variance of the steps of all neurons checks it."""
@@ -386,3 +387,99 @@ def test_explicit_backend_checks_the_network_type():
     for backend in ("sorted", "orthogonal", "auto"):
         with pytest.raises(TypeError, match="net must be a ShallowNet"):
             gradient_descent("net", np.eye(2), np.ones(2), lr=0.1, steps=1, backend=backend)
+
+
+# ------------------------------------------------------- the kernels' Gaussian stream
+def _stream(key, start, size):
+    out = np.empty(size)
+    _rng.fill_normal(np.uint64(key), start, out)
+    return out
+
+
+def meanfield_langevin_reference(net, x, y, lr, steps, beta, wd, xi):
+    """theta_j <- theta_j - lr (m dL/dtheta_j + wd theta_j) + sqrt(2 lr / beta) xi[t] on
+    (a, w, b) with ``ShallowNet.grad``; ``xi`` has one row per step, laid out as a | w | b."""
+    m, ns = net.width, np.sqrt(2 * lr / beta)
+    for t in range(steps):
+        g, row = net.grad(x, y), xi[t]
+        dw = row[m:m + net.w.size].reshape(net.w.shape)
+        net = net.replace(a=net.a - lr * (m * g.a + wd * net.a) + ns * row[:m],
+                          w=net.w - lr * (m * g.w + wd * net.w) + ns * dw,
+                          b=None if net.b is None else
+                          net.b - lr * (m * g.b + wd * net.b) + ns * row[-m:])
+    return net
+
+
+@pytest.mark.parametrize("dim, backend, bias", [(1, "dense", True), (1, "sorted", True),
+                                                (1, "dense", False), (4, "dense", True)])
+def test_kernel_noise_langevin_matches_a_numpy_reference(dim, backend, bias):
+    """The noise made inside the kernel is row t of the stream keyed by one draw of the
+    seed's generator; the trajectory matches a NumPy loop fed those rows (two blocks)."""
+    m, steps, lr, beta, wd = 700, 30, 0.05, 1e3, 1e-3
+    rng = np.random.default_rng(17)
+    x = np.sort(rng.uniform(-1, 1, 30)) if dim == 1 else rng.standard_normal((30, dim))
+    y = np.sin(3 * x) if dim == 1 else np.tanh(x[:, 0])
+    net = random_net(m, seed=18, dim=dim, bias=bias, scale=1 / m)
+    run = langevin(net, x, y, lr, steps, beta, wd, seed=19, record=4, backend=backend,
+                   noise="kernel")
+    key = _rng.key_from(np.random.default_rng(19))
+    width = m * (dim + 2)
+    xi = _stream(key, 0, steps * width).reshape(steps, width)
+    ref = meanfield_langevin_reference(net, x, y, lr, steps, beta, wd, xi)
+    np.testing.assert_allclose(params(run.net), params(ref), rtol=0, atol=1e-10)
+
+
+def test_kernel_noise_does_not_depend_on_how_the_run_is_recorded_or_its_length():
+    x = np.linspace(-1, 1, 30)
+    y, net = np.abs(x), random_net(600, seed=20, scale=1 / 600)
+    kw = dict(lr=0.01, beta=100.0, weight_decay=1e-3, seed=6, noise="kernel")
+    long = langevin(net, x, y, steps=900, record=np.arange(10) * 1.0, **kw)
+    for steps, record in ((900, 2), (900, 37), (500, 3)):
+        run = langevin(net, x, y, steps=steps, record=record, **kw)
+        np.testing.assert_array_equal(params(run.net), params(long.nets[steps // 100]))
+
+
+def test_stream_moments_and_distribution():
+    """2e6 draws per key: mean, variance, skewness and excess kurtosis within five standard
+    errors of N(0, 1), and a Kolmogorov-Smirnov test, for five keys."""
+    from scipy import stats
+    size = 2_000_000
+    for key in (1, 2**63 + 7, 123456789, 2**64 - 1, 0):
+        z = _stream(key, 10**12, size)
+        tol = 5 / np.sqrt(size)
+        assert abs(z.mean()) < tol
+        assert abs(z.var() - 1) < tol * np.sqrt(2)
+        assert abs(stats.skew(z)) < tol * np.sqrt(6)
+        assert abs(stats.kurtosis(z)) < tol * np.sqrt(24)
+        assert stats.kstest(z, "norm").pvalue > 1e-4
+        # the tail beyond the ziggurat's base (its slow path) has the right mass
+        tail = np.mean(np.abs(z) > _rng._R)
+        assert abs(tail - 2 * stats.norm.sf(_rng._R)) < 5 * np.sqrt(tail / size)
+
+
+def test_stream_is_independent_across_steps_and_parameters():
+    """Rows are steps, columns parameters (a | w | b of 20000 neurons): correlations of
+    neighbouring entries along a row and down a column, of a_j with w_j, and of the squares
+    (dependence the correlation misses) stay within five standard errors of zero."""
+    m, steps = 20000, 60
+    xi = _stream(42, 0, steps * 3 * m).reshape(steps, 3 * m)
+    pairs = {"next parameter": (xi[:, :-1], xi[:, 1:]), "next step": (xi[:-1], xi[1:]),
+             "a_j and w_j": (xi[:, :m], xi[:, m:2 * m]),
+             "squares, next step": (xi[:-1] ** 2, xi[1:] ** 2)}
+    for name, (u, v) in pairs.items():
+        r = np.corrcoef(u.ravel(), v.ravel())[0, 1]
+        assert abs(r) < 5 / np.sqrt(u.size), name
+    # different keys give unrelated streams
+    r = np.corrcoef(xi[0], _stream(43, 0, 3 * m))[0, 1]
+    assert abs(r) < 5 / np.sqrt(3 * m)
+
+
+def test_stream_has_no_repeats_across_chunks():
+    """Drawn in chunks of uneven sizes, the stream is the same as drawn at once, and none of
+    its 3e6 values repeats (distinct 52-bit draws collide with probability about 1e-5)."""
+    size, key = 3_000_000, 77
+    whole = _stream(key, 5, size)
+    cuts = np.concatenate(([0], np.sort(np.random.default_rng(0).choice(size, 20)), [size]))
+    parts = np.concatenate([_stream(key, 5 + lo, hi - lo) for lo, hi in zip(cuts, cuts[1:])])
+    np.testing.assert_array_equal(parts, whole)
+    assert np.unique(whole).size == size
