@@ -31,13 +31,14 @@ from .dynamics import Trajectory, gradient_flow
 from .model import ShallowNet, random_net
 
 __all__ = [
-    "example_data", "check_orthogonal", "init_net", "default_horizon", "train",
+    "example_data", "check_orthogonal", "init_net", "authors_init_net", "lift_bias",
+    "toy_data", "teacher_student_data", "default_horizon", "train",
     "D_plus_minus", "beta_plus_minus", "min_variation_norm", "min_norm_interpolator",
     "growth_rates", "escape_times", "initial_loss", "plateau_loss", "bias_error_exponent",
     "cosines", "activation_pattern", "fully_active", "covered",
     "coverage_probability", "full_activity_probability", "coverage_census",
     "first_crossing", "measured_escape_times",
-    "random_directions", "lp_min_path_norm",
+    "random_directions", "lp_min_path_norm", "principal_plane",
 ]
 
 ORTHOGONALITY_RTOL = 1e-10   # largest |cos(x_k, x_l)| accepted as orthogonal
@@ -127,6 +128,91 @@ def init_net(width: int, dim: int, lam: float, *, seed) -> ShallowNet:
     lam = as_float(lam, "lam", positive=True)
     return random_net(width, seed=seed, dim=dim, bias=False, init_scale=lam / math.sqrt(dim),
                       balanced=True)
+
+
+def authors_init_net(width: int, dim: int, lam: float, *, seed,
+                     lifted_bias: bool = False) -> ShallowNet:
+    r"""The initialisation of the authors' code, without biases.
+
+    Every coordinate of ``w_j`` is ``N(0, lam^2 / (m d_in))``, where ``d_in`` is the input
+    dimension without the bias coordinate (``dim - 1`` when ``lifted_bias``, else ``dim``),
+    and ``a_j = s_j ||w_j||`` with fair signs ``s_j``. So ``E ||w_j||^2 = lam^2 dim /
+    (m d_in)``: without a bias coordinate this is :func:`init_net` at scale
+    ``lam / sqrt(m)``.
+
+    Parameters
+    ----------
+    width : int
+        Number of neurons ``m``.
+    dim : int
+        Dimension of the inputs the network sees (with the bias coordinate, if any).
+    lam : float
+        The authors' ``init_scale``, positive.
+    seed : int or numpy.random.Generator
+        Source of randomness.
+    lifted_bias : bool
+        Whether the last input coordinate is the constant 1 of :func:`lift_bias`.
+    """
+    width = as_int(width, "width", minimum=1)
+    dim = as_int(dim, "dim", minimum=2 if lifted_bias else 1)
+    lam = as_float(lam, "lam", positive=True)
+    d_in = dim - 1 if lifted_bias else dim
+    return random_net(width, seed=seed, dim=dim, bias=False,
+                      init_scale=lam / math.sqrt(width * d_in), balanced=True)
+
+
+def lift_bias(x) -> np.ndarray:
+    """One-dimensional inputs ``x_k`` as the points ``(x_k, 1)`` of ``R^2``; shape (n, 2).
+
+    A bias-free neuron ``w = (w_1, w_2)`` on the lifted inputs is the neuron
+    ``relu(w_1 x + w_2)`` of one input, with its kink at ``-w_2 / w_1``.
+    """
+    x = as_array(x, "x", ndim=1)
+    return np.stack([x, np.ones_like(x)], axis=1)
+
+
+def toy_data(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The two one-dimensional data sets of the authors' notebook, lifted by :func:`lift_bias`.
+
+    ``"orthogonal"``: ``x = (-0.5, 2)``, ``y = (-1, 1)``; the lifted inputs ``(-0.5, 1)`` and
+    ``(2, 1)`` are orthogonal. ``"non-orthogonal"``: ``x = (-1.5, -1, 0, 0.25, 2)``,
+    ``y = (0.7, -0.3, -0.3, 0.4, 0.2)``.
+
+    Returns
+    -------
+    x : ndarray, shape (n, 2)
+    y : ndarray, shape (n,)
+    """
+    sets = {"orthogonal": ([-0.5, 2.0], [-1.0, 1.0]),
+            "non-orthogonal": ([-1.5, -1.0, 0.0, 0.25, 2.0], [0.7, -0.3, -0.3, 0.4, 0.2])}
+    if name not in sets:
+        raise ValueError(f"name must be one of {sorted(sets)}, got {name!r}")
+    x, y = sets[name]
+    return lift_bias(np.array(x)), np.array(y)
+
+
+def teacher_student_data(n: int, d: int, teacher_width: int, *,
+                         seed) -> tuple[np.ndarray, np.ndarray, ShallowNet]:
+    """Gaussian inputs labelled by a random bias-free teacher, as in the authors' code.
+
+    ``x_k ~ N(0, I_d)``; the teacher has ``teacher_width`` neurons with input weights
+    ``N(0, 1 / (m_t d))`` per coordinate and output weights ``N(0, 1 / m_t)``, not
+    balanced.
+
+    Returns
+    -------
+    x : ndarray, shape (n, d)
+    y : ndarray, shape (n,)
+    teacher : ShallowNet
+    """
+    n = as_int(n, "n", minimum=1)
+    d = as_int(d, "d", minimum=2)
+    m_t = as_int(teacher_width, "teacher_width", minimum=1)
+    rng = as_rng(seed)
+    teacher = ShallowNet(a=rng.standard_normal(m_t) / math.sqrt(m_t),
+                         w=rng.standard_normal((m_t, d)) / math.sqrt(m_t * d))
+    x = rng.standard_normal((n, d))
+    return x, teacher(x), teacher
 
 
 def default_horizon(x, y, lam: float) -> float:
@@ -533,3 +619,27 @@ def lp_min_path_norm(x, y, directions) -> tuple[float, np.ndarray]:
         raise RuntimeError(f"linprog failed: {res.message}")
     coef = res.x[:k] - res.x[k:]
     return float(res.fun), coef
+
+
+def principal_plane(w) -> np.ndarray:
+    """The two leading right singular vectors of a weight matrix, not centred.
+
+    The plane in which the authors' code draws the neurons (a PCA without centring). Each
+    vector's sign is fixed so that its largest coordinate in absolute value is positive.
+
+    Parameters
+    ----------
+    w : array_like, shape (m, d)
+        Neurons as rows, ``m >= 2`` and ``d >= 2``.
+
+    Returns
+    -------
+    ndarray, shape (2, d)
+        Orthonormal rows.
+    """
+    w = as_array(w, "w", ndim=2)
+    if min(w.shape) < 2:
+        raise ValueError(f"w must have at least two rows and two columns, got {w.shape}")
+    vt = np.linalg.svd(w, full_matrices=False)[2][:2]
+    k = np.argmax(np.abs(vt), axis=1)
+    return vt * np.sign(vt[np.arange(2), k])[:, None]

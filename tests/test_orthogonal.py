@@ -16,6 +16,7 @@ import relubook.orthogonal as orth
 from relubook import ShallowNet, gradient_flow
 from relubook.data import orthogonal_inputs
 from relubook.exercises import orthogonal as ex
+from tests.feedback_checks import assert_malformed
 from relubook.widgets import orthogonal as wid
 from tests.widget_checks import (assert_controls_update, assert_draws_quickly, control_values,
                                  each_control_over_its_range)
@@ -386,6 +387,79 @@ def test_train_reaches_the_min_norm_interpolator():
     assert math.isclose(traj.t[-1], orth.default_horizon(x, y, 1e-6), rel_tol=1e-12)
 
 
+# ------------------------------------------------- the authors' settings
+def test_authors_init_net_has_the_authors_law():
+    m, lam = 4000, 0.3
+    for dim, lifted, d_in in ((5, False, 5), (2, True, 1)):
+        net = orth.authors_init_net(m, dim, lam, seed=1, lifted_bias=lifted)
+        assert net.w.shape == (m, dim) and not net.has_bias
+        var = np.var(net.w) * m * d_in / lam ** 2       # should be 1 (mean zero)
+        assert abs(var - 1) < 5 / math.sqrt(m * dim)
+        assert np.allclose(np.abs(net.a), np.linalg.norm(net.w, axis=1), rtol=1e-14)
+        assert abs(np.mean(net.a > 0) - 0.5) < 5 * 0.5 / math.sqrt(m)
+    # without a bias coordinate it is init_net at scale lam / sqrt(m), draw for draw
+    a = orth.authors_init_net(50, 6, 1e-3, seed=7)
+    b = orth.init_net(50, 6, 1e-3 / math.sqrt(50), seed=7)
+    assert np.allclose(a.w, b.w, rtol=1e-14) and np.allclose(a.a, b.a, rtol=1e-14)
+    with pytest.raises(ValueError, match="dim"):
+        orth.authors_init_net(5, 1, 1.0, seed=0, lifted_bias=True)
+    with pytest.raises(ValueError, match="lam"):
+        orth.authors_init_net(5, 2, 0.0, seed=0)
+
+
+def test_lifted_toy_data():
+    x, y = orth.toy_data("orthogonal")
+    assert np.array_equal(x, [[-0.5, 1.0], [2.0, 1.0]]) and np.array_equal(y, [-1.0, 1.0])
+    orth.check_orthogonal(x, y)
+    x, y = orth.toy_data("non-orthogonal")
+    assert x.shape == (5, 2) and np.all(x[:, 1] == 1) and y.shape == (5,)
+    with pytest.raises(ValueError, match="pairwise orthogonal"):
+        orth.check_orthogonal(x, y)
+    with pytest.raises(ValueError, match="name"):
+        orth.toy_data("spiral")
+    net = ShallowNet(a=[1.0], w=[[2.0, -1.0]])          # relu(2 x - 1), kink at 0.5
+    t = np.linspace(-2, 2, 9)
+    assert np.allclose(net(orth.lift_bias(t)), np.maximum(2 * t - 1, 0))
+
+
+def test_teacher_student_data():
+    x, y, teacher = orth.teacher_student_data(40, 30, 3, seed=2)
+    assert x.shape == (40, 30) and y.shape == (40,) and teacher.width == 3
+    assert np.allclose(y, np.maximum(x @ teacher.w.T, 0) @ teacher.a)
+    again = orth.teacher_student_data(40, 30, 3, seed=2)
+    assert np.array_equal(again[1], y)
+    with pytest.raises(ValueError, match="teacher_width"):
+        orth.teacher_student_data(4, 3, 0, seed=0)
+
+
+def test_principal_plane_against_the_eigenvectors_of_w_w():
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((50, 8)) * np.array([5.0, 3.0, 1, 1, 1, 1, 1, 1])
+    plane = orth.principal_plane(w)
+    assert np.allclose(plane @ plane.T, np.eye(2), atol=1e-12)
+    vals, vecs = np.linalg.eigh(w.T @ w)                  # ascending eigenvalues
+    top = vecs[:, ::-1][:, :2].T
+    assert np.allclose(np.abs(np.sum(plane * top, axis=1)), 1, atol=1e-10)
+    k = np.argmax(np.abs(plane), axis=1)
+    assert np.all(plane[np.arange(2), k] > 0)
+    with pytest.raises(ValueError, match="two rows"):
+        orth.principal_plane(np.ones((1, 3)))
+
+
+def test_drawings_of_the_authors_views():
+    x, y = orth.toy_data("orthogonal")
+    net = orth.authors_init_net(20, 2, 1.0, seed=0, lifted_bias=True)
+    fig, ax = matplotlib.pyplot.subplots()
+    wid.draw_kinks(net, x, y, ax)
+    assert len(fig.axes) == 2 and len(fig.axes[1].lines[0].get_xdata()) > 0
+    fig = matplotlib.pyplot.figure()
+    polar = fig.add_subplot(projection="polar")
+    net = orth.authors_init_net(30, 5, 1.0, seed=1)
+    wid.draw_polar(net.w, net.a, orth.principal_plane(net.w), polar)
+    assert sum(len(c.get_offsets()) for c in polar.collections) == 30
+    matplotlib.pyplot.close("all")
+
+
 # ------------------------------------------------------------------- widget
 def test_every_control_value_draws_a_figure_quickly():
     """Each control over its whole range (step by step), the others at their initial values."""
@@ -453,13 +527,8 @@ def test_check_min_width():
 
 
 def test_checkers_reject_malformed_answers():
-    with pytest.raises(ValueError, match="R\\^3"):
-        ex.check_min_norm([1.0, 1.0], [0.0, 0.0, 1.5], 1.0)
-    with pytest.raises(TypeError, match="R_star"):
-        ex.check_min_norm([1.0, 1.0, 0.0], [0.0, 0.0, 1.5], "big")
-    with pytest.raises(TypeError, match="slope_first"):
-        ex.check_saddles(None, 1.0, 1.0)
-    with pytest.raises(TypeError, match="width"):
-        ex.check_min_width(20.5)
-    with pytest.raises(ValueError, match="width"):
-        ex.check_min_width(0)
+    assert_malformed(ex.check_min_norm([1.0, 1.0], [0.0, 0.0, 1.5], 1.0), "R\\^3")
+    assert_malformed(ex.check_min_norm([1.0, 1.0, 0.0], [0.0, 0.0, 1.5], "big"), "R_star")
+    assert_malformed(ex.check_saddles(None, 1.0, 1.0), "slope_first")
+    assert_malformed(ex.check_min_width(20.5), "width")
+    assert_malformed(ex.check_min_width(0), "width")

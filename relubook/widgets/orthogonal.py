@@ -18,7 +18,7 @@ from ..model import ShallowNet
 from ..plots import axes, show_figure
 
 __all__ = ["LOG10_LAMBDAS", "WIDTHS", "S_MAX", "trajectory", "draw_directions",
-           "draw_dynamics", "explorer"]
+           "draw_kinks", "draw_polar", "draw_dynamics", "explorer"]
 
 #: Values of ``log10 lambda`` offered by the explorer (scales ``1e-12`` to ``1e-2``).
 LOG10_LAMBDAS = tuple(range(-12, -1))
@@ -84,6 +84,70 @@ def draw_directions(net: ShallowNet, x, y, axs) -> None:
         ax.set_ylabel(f"cos$(w_j, x_{k2 + 1})$")
         ax.set_title(f"neurons with $a_j {'>' if sign > 0 else '<'} 0$")
         ax.legend(loc="lower left", fontsize=8)
+
+
+def draw_kinks(net: ShallowNet, x, y, ax, *, interval=None) -> None:
+    """A network on lifted one-dimensional inputs, drawn as in the authors' Figure 2.
+
+    The function ``x -> net((x, 1))`` and the data (left axis, green); every neuron as a star
+    at its kink ``-w_2 / w_1`` and height ``sign(a_j) ||w_j||`` (right axis, blue). Neurons
+    with ``w_1 = 0`` have no kink and are not drawn.
+
+    Parameters
+    ----------
+    net : ShallowNet
+        Bias-free network on ``R^2`` (the inputs of :func:`relubook.orthogonal.lift_bias`).
+    x : array_like, shape (n, 2)
+        Lifted inputs.
+    y : array_like, shape (n,)
+        Labels.
+    ax : matplotlib axes
+    interval : (float, float), optional
+        Range of ``x`` drawn; the data range widened by 1 on each side by default.
+    """
+    x = np.asarray(x, dtype=float)
+    lo, hi = (x[:, 0].min() - 1, x[:, 0].max() + 1) if interval is None else interval
+    grid = np.linspace(lo, hi, 400)
+    ax.plot(grid, net(np.stack([grid, np.ones_like(grid)], axis=1)), color="tab:green", lw=1.5)
+    ax.plot(x[:, 0], y, "o", color="tab:green", ms=5)
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel("$x$ (data), $-w_{j,2}/w_{j,1}$ (neurons)")
+    ax.set_ylabel("$f(x)$", color="tab:green")
+    twin = ax.twinx()
+    live = net.w[:, 0] != 0
+    kinks = -net.w[live, 1] / net.w[live, 0]
+    height = np.sign(net.a[live]) * np.linalg.norm(net.w[live], axis=1)
+    shown = (kinks >= lo) & (kinks <= hi)
+    twin.plot(kinks[shown], height[shown], "*", color="tab:blue", ms=6)
+    twin.axhline(0, color="tab:blue", ls="--", lw=0.6, alpha=0.5)
+    top = max(np.abs(height).max(), np.finfo(float).tiny) * 1.15
+    twin.set_ylim(-top, top)
+    twin.set_ylabel(r"$\mathrm{sign}(a_j)\,\|w_j\|$", color="tab:blue")
+
+
+def draw_polar(w, a, plane, ax) -> None:
+    """Neurons projected on a plane, in polar coordinates, as in the authors' PCA view.
+
+    Neuron ``j`` is drawn at the angle and radius of its projection ``plane @ w_j``, purple
+    for ``a_j > 0`` and red for ``a_j < 0``.
+
+    Parameters
+    ----------
+    w : array_like, shape (m, d)
+    a : array_like, shape (m,)
+    plane : array_like, shape (2, d)
+        Orthonormal rows, e.g. from :func:`relubook.orthogonal.principal_plane`.
+    ax : matplotlib polar axes
+    """
+    proj = np.asarray(w, dtype=float) @ np.asarray(plane, dtype=float).T      # (m, 2)
+    angle = np.arctan2(proj[:, 1], proj[:, 0])
+    radius = np.linalg.norm(proj, axis=1)
+    positive = np.asarray(a) > 0
+    ax.scatter(angle[positive], radius[positive], marker="*", s=25, color="darkviolet",
+               label="$a_j > 0$")
+    ax.scatter(angle[~positive], radius[~positive], marker="*", s=25, color="firebrick",
+               label="$a_j < 0$")
+    ax.set_yticklabels([])
 
 
 def draw_dynamics(log10_lam: int = -8, s: float = 4.0, width: int = 200, seed: int = 0):
