@@ -12,6 +12,7 @@ import pytest
 
 from relubook import PiecewiseLinear, data, interpolants
 from relubook import mean_field as mf
+from relubook import regimes as rg
 from relubook.exercises import synthesis as ex
 from tests.feedback_checks import assert_malformed
 from relubook.widgets import synthesis as wid
@@ -131,3 +132,21 @@ def test_tv_solution_minimisers_detects_a_unique_minimiser():
     assert two.minimisers() == (0, 0)
     with pytest.raises(ValueError, match="rtol"):
         two.minimisers(rtol=0.0)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_side_by_side_adaptive_item_with_other_seeds(seed):
+    """claim-synthesis-side-by-side, item 2, with the chapter's bounds and other seeds (the
+    kernel-regime network's knots lie on a grid: its item does not depend on a seed)."""
+    x, y = data.sinusoid(7)
+    run = rg.train(rg.regime_net(160, 2, L=1.2, seed=seed), x, y, 100_000, chunk=1000,
+                   loss_tol=1e-10)
+    assert run.loss[-1] <= 1e-9
+    linear = rg.relative_sup_distance(run.net, interpolants.linear_spline(x, y), x)
+    cubic = rg.relative_sup_distance(run.net, interpolants.natural_cubic_spline(x, y), x)
+    assert linear <= 1e-2 and cubic >= 10 * linear
+    inner = (x[0] + 1e-3, x[-1] - 1e-3)
+    pl = run.net.to_piecewise()
+    mass = pl.curvature_mass(inner)
+    assert abs(mass / interpolants.least_curvature_mass(x, run.net(x)) - 1) <= 1e-3
+    assert pl.knot_census(x, away=1e-2, tol=1e-3 * mass, merge=1e-3, interval=inner)[1] == 0
