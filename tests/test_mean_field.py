@@ -18,6 +18,7 @@ from scipy.optimize import linprog, root
 import relubook.mean_field as mf
 from relubook import langevin, random_net
 from relubook.exercises import mean_field as ex
+from tests.feedback_checks import assert_malformed
 from relubook.widgets import mean_field as wid
 from tests.widget_checks import assert_controls_update, assert_draws_quickly, control_values
 
@@ -338,10 +339,8 @@ def test_check_two_point():
                          ((0.5, [-1 / X, 1 / X]), "Minimise")]:
         fb = ex.check_two_point(*args)
         assert not fb and phrase in fb.message
-    with pytest.raises(ValueError, match="two knot"):
-        ex.check_two_point(value, [0.25])
-    with pytest.raises(TypeError, match="value"):
-        ex.check_two_point("0.97", [0.25, -0.25])
+    assert_malformed(ex.check_two_point(value, [0.25]), "two knot")
+    assert_malformed(ex.check_two_point("0.97", [0.25, -0.25]), "value")
 
 
 def test_check_lambda_max():
@@ -354,5 +353,144 @@ def test_check_lambda_max():
                           (0.5 * exact, "supremum")]:
         fb = ex.check_lambda_max(value)
         assert not fb and phrase in fb.message
-    with pytest.raises(TypeError, match="value"):
-        ex.check_lambda_max([exact, exact])
+    assert_malformed(ex.check_lambda_max([exact, exact]), "value")
+
+
+# ------------------------------------------------------------ the paper's counting
+def test_knots_per_closed_interval_counts_end_points_twice():
+    x = np.array([0.0, 1.0, 3.0])
+    total, interior = mf.knots_per_closed_interval(
+        [-2.0, 0.0, 0.5, 1.0 + 1e-12, 2.0, 2.5, 7.0, np.inf], x)
+    # intervals (-inf, 0], [0, 1], [1, 3], [3, inf)
+    assert list(interior) == [1, 1, 2, 1]
+    assert list(total) == [2, 3, 3, 1]
+    total, interior = mf.knots_per_closed_interval([], x)
+    assert list(total) == [0, 0, 0, 0] and list(interior) == [0, 0, 0, 0]
+    with pytest.raises(ValueError, match="two distinct"):
+        mf.knots_per_closed_interval([0.5], [1.0, 1.0])
+    with pytest.raises(ValueError, match="NaN"):
+        mf.knots_per_closed_interval([np.nan], x)
+
+
+@settings(max_examples=20, deadline=None)
+@given(datasets(st.integers(3, 9)))
+def test_tv_solutions_are_admissible_in_the_papers_sense(case):
+    """Definition 4.2 of the paper at beta = infinity: <= 3 knots per closed interval, 3 only
+    as end point + interior + end point; at most one knot outside the data range."""
+    x, y, lam = case
+    sol = mf.tv_lasso(x, y, lam)
+    total, interior = mf.knots_per_closed_interval(sol.to_piecewise().knots(tol=1e-9,
+                                                                            merge=1e-9)[0], x)
+    assert np.all(total <= 3) and np.all(interior[total == 3] == 1)
+    assert interior[0] + interior[-1] <= 1
+
+
+def test_cluster_polynomials_are_the_certificate_in_disguise():
+    """The paper's f_j from its definition against (1 + t^2)(1 - G^2 / lam^2) from atoms."""
+    lam = 0.05
+    f_data = Y6 + 0.3 * np.sin(np.arange(6))          # any fit, not only an optimal one
+    t = np.array([-5.0, -2.8, 0.0, 1.0, 2.6, 40.0])
+    right, left = mf.cluster_polynomials(t, X6, Y6, f_data, lam)
+    g = (f_data - Y6) / 6
+    for k, tk in enumerate(t):
+        a_r, b_r = g[X6 > tk].sum() / lam, (g * X6)[X6 > tk].sum() / lam
+        a_l, b_l = g[X6 < tk].sum() / lam, (g * X6)[X6 < tk].sum() / lam
+        assert right[k] == pytest.approx(1 + tk ** 2 - (a_r * tk - b_r) ** 2, rel=1e-12)
+        assert left[k] == pytest.approx(1 + tk ** 2 - (a_l * tk - b_l) ** 2, rel=1e-12)
+    G = mf.certificate(np.r_[-np.arctan(t), np.pi - np.arctan(t)], X6, Y6, f_data)
+    np.testing.assert_allclose(np.r_[right, left],
+                               (1 + np.r_[t, t] ** 2) * (1 - G ** 2 / lam ** 2), rtol=1e-10)
+    with pytest.raises(ValueError, match="input point"):
+        mf.cluster_polynomials(X6[:1], X6, Y6, f_data, lam)
+
+
+# ------------------------------------------------------------ the paper's figures
+def test_paper_figures_hold_the_papers_data():
+    fig8 = mf.paper_figure("8c")
+    np.testing.assert_array_equal(fig8.x, [1.0, 1.1, 1.2, 1.3, 2.0, 2.1, 2.2, 2.3,
+                                           3.0, 3.1, 3.2, 3.3])
+    np.testing.assert_array_equal(fig8.y, np.repeat([0.0, 1.0, 0.0], 4))
+    assert (fig8.width, fig8.beta, fig8.lam) == (500, np.inf, 0.003)
+    assert mf.paper_figure("8a").beta == pytest.approx(100.0)
+    fig1 = mf.paper_figure("1a")
+    np.testing.assert_array_equal(fig1.x, [-5.0, -4.0, 4.0, 5.0])
+    np.testing.assert_array_equal(fig1.y, [4.0, 1.0, 1.0, 4.0])
+    np.testing.assert_array_equal(mf.paper_figure("1b").curve, mf.paper_figure("7c").curve)
+    for name in ("1a", "1b", "1c", "7a", "7b", "7c", "8a", "8b", "8c", "8d"):
+        curve = mf.paper_figure(name).curve
+        assert np.all(np.diff(curve[:, 0]) > 0), name     # a graph over x
+    # the plotted 8(d) network (lambda = 0, beta = infinity) interpolates
+    fig8d = mf.paper_figure("8d")
+    np.testing.assert_allclose(fig8d(fig8d.x), fig8d.y, atol=0.01)
+    with pytest.raises(ValueError, match="one of"):
+        mf.paper_figure("9z")
+
+
+# ------------------------------------------------------------ other seeds (chapter 3 claims)
+X5, Y5 = np.array([-1.5, -0.7, 0.2, 0.9, 1.6]), np.array([0.8, -0.4, 0.6, 0.1, 1.0])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_langevin_claim_holds_for_other_seeds(seed):
+    """claim-meanfield-langevin, as in the chapter with another initialisation and noise."""
+    gibbs = mf.gibbs_fixed_point(X5, Y5, 30.0, 0.1)
+    limit = mf.tv_lasso(X5, Y5, 0.1)
+    widths = np.array([100, 300, 1000, 3000])
+    gap, gap_limit, iid = [], [], []
+    for m in widths:
+        net = random_net(m, seed=seed, init_scale=0.5, a_scale=1.0, scale=1 / m)
+        run = langevin(net, X5, Y5, lr=0.01, steps=5000, beta=30.0, weight_decay=0.1,
+                       seed=100 + seed, record=np.linspace(20, 50, 7))
+        values = np.array([snapshot(X5) for snapshot in run.nets[1:]])
+        gap.append(np.sqrt(np.mean((values - gibbs.f_data) ** 2)))
+        gap_limit.append(np.sqrt(np.mean((values - limit.f_data) ** 2)))
+        iid.append(np.sqrt(np.mean(gibbs.fluctuation(X5, m) ** 2)))
+    gap, gap_limit, iid = map(np.array, (gap, gap_limit, iid))
+    slope = np.polyfit(np.log(widths), np.log(gap), 1)[0]
+    assert np.all(gap < iid)
+    assert -0.8 < slope < -0.3
+    assert gap[-1] < gap_limit[-1] / 3
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_two_point_network_claim_holds_for_other_seeds(seed):
+    """claim-meanfield-off-data, the network part, with another initialisation and noise."""
+    closed = mf.two_point_solution(10.0, 2.0, 0.1)
+    net = random_net(1000, seed=seed, init_scale=0.1, a_scale=1.0, scale=1 / 1000)
+    noisy = langevin(net, TWO_X, TWO_Y, lr=1e-3, steps=20_000, beta=1e5, weight_decay=0.1,
+                     seed=100 + seed, record=2).net
+    e, jump = noisy.knots(), np.abs(noisy.slope_jumps())
+    inside = np.abs(e) < 10.0
+    assert np.max(np.abs(noisy(TWO_X) - closed.f_data)) < 2e-3
+    assert mf.mass_near(e[inside], jump[inside], [-0.1, 0.1], 0.05) > 0.9
+    assert jump[np.abs(np.abs(e) - 10.0) < 0.5].sum() / jump.sum() < 0.05
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_figure_8a_network_claim_holds_for_other_seeds(seed):
+    """claim-meanfield-figure-8 (a): a 500-neuron network stays within 0.1 of f_beta."""
+    fig = mf.paper_figure("8a")
+    gibbs = mf.gibbs_fixed_point(fig.x, fig.y, fig.beta, fig.lam)
+    net = random_net(500, seed=seed, init_scale=0.5, a_scale=1.0, scale=1 / 500)
+    noisy = langevin(net, fig.x, fig.y, lr=0.02, steps=50_000, beta=fig.beta,
+                     weight_decay=fig.lam, seed=100 + seed, record=2).net
+    s = np.linspace(0.9, 3.4, 2501)
+    assert np.max(np.abs(noisy(s) - gibbs(s))) < 0.1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_lambda_zero_claim_holds_for_other_seeds(seed):
+    """claim-meanfield-lambda-zero: small input weights give knots far out, unit ones do not."""
+    fig = mf.paper_figure("1a")
+
+    def mean_knot_distance(init):
+        start = random_net(1000, seed=seed, init_scale=init, a_scale=1.0, scale=1 / 1000)
+        net = langevin(start, fig.x, fig.y, lr=0.01, steps=100_000, beta=np.inf,
+                       weight_decay=0.0, seed=1, record=2).net
+        assert np.max(np.abs(net(fig.x) - fig.y)) < 1e-6
+        e, jump = net.knots(), np.abs(net.slope_jumps())
+        keep = np.abs(e) < 4.0
+        return np.sum(np.abs(e[keep]) * jump[keep]) / np.sum(jump[keep])
+
+    assert mean_knot_distance(0.03) > 3.0
+    assert mean_knot_distance(1.0) < 2.0
