@@ -4,7 +4,7 @@ Draw number ``i`` of the stream with key ``k`` is a pure function of ``(k, i)``:
 SplitMix64 output ``mix64(k + (i + 1) * GAMMA)`` (Steele, Lea and Flood's generator, whose
 sequence passes BigCrush; ``mix64`` is its finaliser) turned into a standard Gaussian by the
 ziggurat method of Marsaglia and Tsang (256 layers, exact up to the rounding of the tables).
-In about 99 % of the draws the ziggurat needs one table look-up, a comparison and a product;
+In about 99 % of the draws the ziggurat needs two table look-ups, a comparison and a product;
 the rest (wedges and the tail beyond ``R``) take further 64-bit words from a short SplitMix64
 chain that starts at a hash of the draw's counter (not at the next counters, whose words are
 the next draws), so that every draw still depends on ``(k, i)`` only.
@@ -93,26 +93,26 @@ def _slow(z, u, i, negative):
             return -x if negative else x
 
 
-@njit(cache=True, inline="always")
-def normal(key, index):
-    """Draw ``index`` (uint64) of the Gaussian stream with key ``key`` (uint64)."""
-    z = key + (index + np.uint64(1)) * GAMMA
-    w = mix64(z)
-    i = int(w & np.uint64(255))
-    negative = (w >> np.uint64(8)) & np.uint64(1)
-    u = w >> np.uint64(12)
-    if u < _KI[i]:
-        x = u * _WI[i]
-        return -x if negative else x
-    return _slow(z, u, i, negative)
-
-
 @njit(cache=True)
 def fill_normal(key, start, out):
-    """``out[q] = normal(key, start + q)`` for a flat ``out`` (float64 or float32)."""
-    first = np.uint64(start)
+    """``out[q]`` = draw ``start + q`` of the Gaussian stream with key ``key`` (uint64), for
+    a flat ``out`` (float64 or float32).
+
+    Two passes, so that the first vectorises: every draw's fast path (NaN marks the draws
+    that miss it), then the rare slow draws."""
+    first = key + (np.uint64(start) + np.uint64(1)) * GAMMA
     for q in range(out.size):
-        out[q] = normal(key, first + np.uint64(q))
+        w = mix64(first + np.uint64(q) * GAMMA)
+        i = w & np.uint64(255)
+        u = w >> np.uint64(12)
+        sign = 1.0 - 2.0 * float((w >> np.uint64(8)) & np.uint64(1))
+        out[q] = u * _WI[i] * sign if u < _KI[i] else np.nan
+    for q in range(out.size):
+        if out[q] != out[q]:
+            z = first + np.uint64(q) * GAMMA
+            w = mix64(z)
+            out[q] = _slow(z, w >> np.uint64(12), int(w & np.uint64(255)),
+                           (w >> np.uint64(8)) & np.uint64(1))
 
 
 def key_from(rng: np.random.Generator) -> np.uint64:
