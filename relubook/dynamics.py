@@ -21,6 +21,7 @@ from . import _kernels as K
 from . import _rng
 from ._gemm import GemmEngine
 from ._gemm import step_cost as gemm_step_cost
+from ._torch_backend import TorchEngine, check_device
 from ._validate import as_array, as_float, as_int, as_rng
 from .model import ShallowNet
 
@@ -63,7 +64,7 @@ class Trajectory:
 
 
 # -------------------------------------------------------------------- backends
-BACKENDS = ("auto", "dense", "sorted", "orthogonal")
+BACKENDS = ("auto", "dense", "sorted", "orthogonal", "torch")
 DTYPES = ("float64", "float32")
 NOISES = ("float64", "float32", "kernel")
 
@@ -82,7 +83,8 @@ def auto_backend(net: ShallowNet, x, *, dtype: str = "float64") -> str:
     crossover`` measures); ``"orthogonal"`` for several inputs that are non-zero and
     pairwise orthogonal up to rounding (cosines at most ``1e-12``), where a step is
     elementwise in the pre-activations ``U = W X^T + b``;
-    ``"dense"`` otherwise. :func:`langevin` never picks ``"orthogonal"``.
+    ``"dense"`` otherwise. :func:`langevin` never picks ``"orthogonal"``, and ``"auto"``
+    never picks ``"torch"``.
 
     Parameters
     ----------
@@ -103,12 +105,15 @@ def auto_backend(net: ShallowNet, x, *, dtype: str = "float64") -> str:
     return "orthogonal" if K.is_orthogonal(X) else "dense"
 
 
-def _resolve(backend, net: ShallowNet, x, dtype: str, noisy: bool = False) -> str:
+def _resolve(backend, net: ShallowNet, x, dtype: str, noisy: bool = False,
+             device=None) -> str:
     """The backend of a run, after checking that the requested one applies."""
     if not isinstance(net, ShallowNet):
         raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
     backend = _choice(backend, "backend", BACKENDS)
     dtype = _choice(dtype, "dtype", DTYPES)
+    if device is not None and backend != "torch":
+        raise ValueError(f"device is for backend='torch' only, got backend {backend!r}")
     if backend == "auto":
         chosen = auto_backend(net, x, dtype=dtype)
         return "dense" if noisy and chosen == "orthogonal" else chosen
@@ -133,7 +138,7 @@ class _State:
     """
 
     def __init__(self, net: ShallowNet, x, y, train_c: bool, backend: str = "dense",
-                 dtype: str = "float64"):
+                 dtype: str = "float64", device=None):
         if not isinstance(net, ShallowNet):
             raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
         x = net.check_inputs(x)
@@ -153,6 +158,8 @@ class _State:
         self.P = self.views(self.theta)
         if self.basis is not None:
             self.engine = None
+        elif backend == "torch":
+            self.engine = TorchEngine(self.X, self.y, self.P, check_device(device, dtype))
         elif self.d > 1:                    # blocked matrix products
             self.engine = GemmEngine(self.X, self.y, self.P)
         else:
@@ -264,7 +271,7 @@ def _run(state: _State, advance, total: int, dt: float, record, progress: bool,
 def gradient_descent(net: ShallowNet, x, y, lr: float, steps: int, *, record=100,
                      weight_decay: float = 0.0, train_c: bool = False,
                      progress: bool = False, backend: str = "auto",
-                     dtype: str = "float64") -> Trajectory:
+                     dtype: str = "float64", device=None) -> Trajectory:
     r"""Full-batch gradient descent on ``L + (weight_decay / 2) ||theta||^2``.
 
     Each step is ``theta <- theta - lr * (grad L(theta) + weight_decay * theta)``
@@ -293,12 +300,17 @@ def gradient_descent(net: ShallowNet, x, y, lr: float, steps: int, *, record=100
         Whether the output bias ``c`` is trained.
     progress : bool
         Show a progress bar.
-    backend : {"auto", "dense", "sorted", "orthogonal"}
+    backend : {"auto", "dense", "sorted", "orthogonal", "torch"}
         The compiled kernel: see :func:`auto_backend`, which says what ``"auto"`` picks.
-        All of them follow the same trajectory up to rounding.
+        ``"torch"`` (never picked by ``"auto"``) runs the same closed-form update with
+        PyTorch on ``device``, for networks that outgrow one core. All of them follow the
+        same trajectory up to rounding.
     dtype : {"float64", "float32"}
-        Precision of the run (float32: dense or orthogonal backend, about twice as fast
-        on the dense path). Snapshots and their losses are float64 either way.
+        Precision of the run (float32: dense, orthogonal or torch backend, about twice as
+        fast on the dense path). Snapshots and their losses are float64 either way.
+    device : str or torch.device, optional
+        With ``backend="torch"`` only: ``"cpu"`` (the default) or a CUDA device such as
+        ``"cuda"``, where the steps are captured in a CUDA graph and replayed.
 
     Returns
     -------
@@ -308,7 +320,8 @@ def gradient_descent(net: ShallowNet, x, y, lr: float, steps: int, *, record=100
     lr = as_float(lr, "lr", positive=True)
     steps = as_int(steps, "steps")
     wd = as_float(weight_decay, "weight_decay", nonnegative=True)
-    st = _State(net, x, y, train_c, _resolve(backend, net, x, dtype), dtype)
+    st = _State(net, x, y, train_c, _resolve(backend, net, x, dtype, device=device), dtype,
+                device)
 
     def advance(k):
         if st.basis is not None:
@@ -326,7 +339,7 @@ _DEFAULT_DT = {"heun": 0.01, "rk4": 0.02, "euler": 0.001}
 def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = None,
                   method: str = "rk4", record=100, train_c: bool = False,
                   progress: bool = False, backend: str = "auto",
-                  dtype: str = "float64") -> Trajectory:
+                  dtype: str = "float64", device=None) -> Trajectory:
     r"""The gradient flow :math:`\dot\theta = -\nabla L(\theta)` integrated to ``t_end``.
 
     A fixed-step scheme runs inside the compiled loop: classical Runge--Kutta (``"rk4"``),
@@ -361,7 +374,7 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
         Whether the output bias moves.
     progress : bool
         Show a progress bar.
-    backend, dtype : str
+    backend, dtype, device : str
         As in :func:`gradient_descent`.
 
     Returns
@@ -374,7 +387,8 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
     dt = _DEFAULT_DT[method] if dt is None else as_float(dt, "dt", positive=True)
     total = math.ceil(t_end / dt - 1e-9)
     h = t_end / total if total > 0 else dt
-    st = _State(net, x, y, train_c, _resolve(backend, net, x, dtype), dtype)
+    st = _State(net, x, y, train_c, _resolve(backend, net, x, dtype, device=device), dtype,
+                device)
     code = _METHODS[method]
 
     def advance(k):
@@ -388,7 +402,7 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
 
 def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_decay: float,
              *, seed, record=100, progress: bool = False, backend: str = "auto",
-             noise: str = "float64") -> Trajectory:
+             noise: str = "float64", device=None) -> Trajectory:
     r"""Noisy full-batch gradient descent on the mean-field time scale.
 
     For ``f = (1/m) sum_j a_j relu(w_j x + b_j)`` (``net.scale`` must be ``1/m``) each neuron
@@ -422,8 +436,12 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
         Snapshots, as in :func:`gradient_descent`.
     progress : bool
         Show a progress bar.
-    backend : {"auto", "dense", "sorted"}
-        As in :func:`gradient_descent` (the parameters are float64).
+    backend : {"auto", "dense", "sorted", "torch"}
+        As in :func:`gradient_descent` (the parameters are float64). With ``"torch"`` the
+        noise is ``torch.randn`` in float64 on ``device``, from a torch generator seeded by
+        one draw of ``seed``'s generator: reproducible, independent of ``record`` and
+        ``steps``, but another stream (and on CUDA another again); ``noise`` must be left
+        at its default.
     noise : {"float64", "float32", "kernel"}
         Source of ``xi``. ``"float64"``: ``seed``'s NumPy generator, drawn in blocks of
         steps. ``"float32"`` (opt-in, needs torch): ``torch.randn`` in float32 from a torch
@@ -435,6 +453,8 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
         reproducible (the stream depends on the seed only, not on ``record`` nor on
         ``steps``: a shorter run sees the first steps of a longer one), but they are three
         different streams.
+    device : str or torch.device, optional
+        As in :func:`gradient_descent`.
 
     Returns
     -------
@@ -455,8 +475,21 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
                          f"got net.scale = {net.scale:.6g}")
     noise = _choice(noise, "noise", NOISES)
     rng = as_rng(seed)
-    st = _State(net, x, y, False, _resolve(backend, net, x, "float64", noisy=True))
+    st = _State(net, x, y, False,
+                _resolve(backend, net, x, "float64", noisy=True, device=device),
+                device=device)
     noise_scale = math.sqrt(2.0 * lr / beta)
+    if st.backend == "torch":
+        if noise != "float64":
+            raise ValueError(f"backend 'torch' draws its own noise (torch.randn); leave "
+                             f"noise at its default, got {noise!r}")
+        seed_t = int(rng.integers(2**63 - 1))
+
+        def torch_steps(k):
+            return st.engine.langevin_torch(net.scale, net.has_bias, lr, wd, noise_scale,
+                                            seed_t, k)
+
+        return _run(st, torch_steps, steps, lr, record, progress, "Langevin")
     if noise == "kernel":
         key, done = _rng.key_from(rng), [0]
 

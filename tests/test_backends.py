@@ -483,3 +483,94 @@ def test_stream_has_no_repeats_across_chunks():
     parts = np.concatenate([_stream(key, 5 + lo, hi - lo) for lo, hi in zip(cuts, cuts[1:])])
     np.testing.assert_array_equal(parts, whole)
     assert np.unique(whole).size == size
+
+
+# ------------------------------------------------------------- backend="torch"
+def _torch_problem(dim):
+    rng = np.random.default_rng(21)
+    x = np.sort(rng.uniform(-1, 1, 30)) if dim == 1 else rng.standard_normal((30, dim)) / 2
+    y = np.sin(3 * x) if dim == 1 else np.tanh(x[:, 0])
+    return random_net(600, seed=22, dim=dim, scale=1 / 600).replace(c=0.1), x, y
+
+
+TORCH_RUNS = {
+    "gd-wd": lambda net, x, y, **kw: gradient_descent(net, x, y, lr=300.0, steps=150, record=6,
+                                                      weight_decay=1e-5, **kw),
+    "gd-train_c": lambda net, x, y, **kw: gradient_descent(net, x, y, lr=1.0, steps=150,
+                                                           record=6, train_c=True, **kw),
+    "rk4": lambda net, x, y, **kw: gradient_flow(net, x, y, 300.0, dt=5.0, record=6, **kw),
+    "heun-train_c": lambda net, x, y, **kw: gradient_flow(net, x, y, 60.0, dt=0.5,
+                                                          method="heun", record=6,
+                                                          train_c=True, **kw),
+    "langevin-zero-temperature": lambda net, x, y, **kw: langevin(
+        net, x, y, lr=0.5, steps=150, beta=np.inf, weight_decay=1e-3, seed=3, record=6, **kw),
+}
+
+
+@pytest.mark.parametrize("dim", [1, 3])
+@pytest.mark.parametrize("run", TORCH_RUNS.values(), ids=TORCH_RUNS.keys())
+def test_torch_backend_matches_the_compiled_kernels(run, dim):
+    """On the CPU, backend='torch' follows the compiled kernels (sorted for one input, the
+    blocked d-input kernel for three) to 1e-10 while activation patterns change."""
+    net, x, y = _torch_problem(dim)
+    ref, got = run(net, x, y), run(net, x, y, backend="torch", device="cpu")
+    assert np.sum(patterns(ref.net, x) != patterns(net, x)) > 0
+    np.testing.assert_allclose(got.t, ref.t, rtol=1e-15)
+    np.testing.assert_allclose(got.loss, ref.loss, rtol=1e-10, atol=0)
+    for a, b in zip(ref.nets, got.nets):
+        np.testing.assert_allclose(params(b), params(a), rtol=0, atol=1e-10)
+
+
+def test_torch_backend_float32_is_float32_and_follows_float64():
+    net, x, y = _torch_problem(1)
+    kw = dict(lr=300.0, steps=20, record=2)
+    f64 = gradient_descent(net, x, y, **kw)
+    f32 = gradient_descent(net, x, y, backend="torch", dtype="float32", **kw)
+    gap = np.max(np.abs(params(f32.net) - params(f64.net))) / np.max(np.abs(params(f64.net)))
+    assert 1e-9 < gap < 1e-5, gap
+
+
+def test_torch_backend_langevin_noise_is_reproducible_its_own_and_2lr_over_beta():
+    x = np.linspace(-1, 1, 30)
+    y, net = np.abs(x), random_net(600, seed=23, scale=1 / 600)
+    kw = dict(lr=0.01, beta=100.0, weight_decay=1e-3, seed=7, backend="torch")
+    long = langevin(net, x, y, steps=300, record=np.arange(4) * 1.0, **kw)
+    for steps, record in ((300, 2), (300, 17), (200, 3)):
+        run = langevin(net, x, y, steps=steps, record=record, **kw)
+        np.testing.assert_array_equal(params(run.net), params(long.nets[steps // 100]))
+    other = langevin(net, x, y, steps=300, record=2, lr=0.01, beta=100.0, weight_decay=1e-3,
+                     seed=7)
+    assert np.max(np.abs(params(other.net) - params(long.net))) > 1e-3
+    m, lr, beta = 20000, 0.01, 50.0
+    flat = ShallowNet(a=np.zeros(m), w=np.ones(m), b=np.zeros(m), scale=1 / m)
+    one = langevin(flat, [0.5], [0.0], lr=lr, steps=1, beta=beta, weight_decay=0.0, seed=4,
+                   record=2, backend="torch")
+    moved = np.concatenate([one.net.a - flat.a, one.net.w - flat.w, one.net.b - flat.b])
+    sigma2 = 2 * lr / beta
+    assert abs(np.mean(moved)) < 5 * np.sqrt(sigma2 / moved.size)
+    assert abs(np.var(moved) / sigma2 - 1) < 5 * np.sqrt(2 / moved.size)
+
+
+def test_torch_backend_arguments():
+    net, x, y = _torch_problem(1)
+    assert auto_backend(net, x) != "torch"
+    with pytest.raises(ValueError, match="device is for backend='torch' only"):
+        gradient_descent(net, x, y, lr=1.0, steps=1, device="cpu")
+    with pytest.raises(ValueError, match="device must"):
+        gradient_descent(net, x, y, lr=1.0, steps=1, backend="torch", device="nonsense")
+    with pytest.raises(ValueError, match="leave noise at its default"):
+        langevin(net, x, y, 0.01, 1, 10.0, 0.0, seed=0, backend="torch", noise="kernel")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            gradient_descent(net, x, y, lr=1.0, steps=1, backend="torch", device="cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("dim", [1, 3])
+def test_torch_backend_on_cuda_replays_graphs_that_match_the_kernels(dim):
+    """More steps than one captured graph (64), plus a remainder run eagerly."""
+    net, x, y = _torch_problem(dim)
+    for run in (TORCH_RUNS["gd-wd"], TORCH_RUNS["rk4"]):
+        ref, got = run(net, x, y), run(net, x, y, backend="torch", device="cuda")
+        for a, b in zip(ref.nets, got.nets):
+            np.testing.assert_allclose(params(b), params(a), rtol=0, atol=1e-10)
