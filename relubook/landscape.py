@@ -878,16 +878,17 @@ def example_critical_points(alpha: float = 2.0, beta: float = -0.5,
 
 
 def named_directions(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
-                     activation="relu") -> dict[str, np.ndarray]:
+                     activation="relu", eigenvectors: int = 2) -> dict[str, np.ndarray]:
     """Unit directions in parameter space: every coordinate (``"a_1"``, ..., ``"c"``) and the
     Hessian eigenvectors ``"Hessian eigenvector k"`` of the lowest eigenvalues, ascending:
-    the two lowest, or all the negative ones if there are more. ``activation`` as in
-    :func:`true_loss`."""
+    the ``eigenvectors`` lowest, or all the negative ones if there are more. ``activation``
+    as in :func:`true_loss`."""
     net = _net(net)
     lam, vec = np.linalg.eigh(true_loss_hessian(net, alpha, beta, interval,
                                                 activation=activation))
     out = dict(zip(_coordinate_names(net.width), np.eye(3 * net.width + 1)))
-    for k in range(max(2, int(np.sum(lam < 0)))):
+    count = max(as_int(eigenvectors, "eigenvectors", minimum=1), int(np.sum(lam < 0)))
+    for k in range(min(count, lam.size)):
         out[f"Hessian eigenvector {k + 1}"] = vec[:, k]
     return out
 

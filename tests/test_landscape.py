@@ -16,6 +16,7 @@ from scipy.integrate import quad
 import relubook.landscape as ls
 from relubook import ShallowNet, random_net
 from relubook.exercises import landscape as ex
+from tests.feedback_checks import assert_malformed
 from relubook.widgets import landscape as wid
 from tests.widget_checks import assert_controls_update, assert_draws_quickly, control_values
 
@@ -92,6 +93,154 @@ def test_hessian_matches_differences_of_the_gradient(problem):
 
     fd = np.array([(grad(theta + d) - grad(theta - d)) / (2 * h) for d in h * np.eye(theta.size)])
     assert np.max(np.abs(H - fd)) <= 1e-6 * (1 + np.max(np.abs(H)))
+
+
+# ------------------------------------------- leaky ReLU and the square: one code path
+ACTS = [ls.leaky_relu(0.2), ls.leaky_relu(0.7), ls.QUADRATIC]
+
+
+def sigma(act, z):
+    """The activation written out independently of the module."""
+    return z ** 2 if act.name == "quadratic" else max(z, act.leak * z)
+
+
+def quad_gradient_act(net, alpha, beta, interval, act):
+    """Every partial derivative as a quadrature of its integrand, for any activation."""
+    def dsig(z):
+        return 2 * z if act.name == "quadratic" else (1.0 if z > 0 else act.leak)
+
+    def e(x):
+        return sum(a * sigma(act, w * x + b) for a, w, b in zip(net.a, net.w, net.b)) + net.c \
+            - alpha * x - beta
+
+    m = net.width
+    rows = [2 * quad_mean(lambda x, j=j: e(x) * sigma(act, net.w[j] * x + net.b[j]), net,
+                          interval) for j in range(m)]
+    rows += [2 * net.a[j] * quad_mean(lambda x, j=j: e(x) * x * dsig(net.w[j] * x + net.b[j]),
+                                      net, interval) for j in range(m)]
+    rows += [2 * net.a[j] * quad_mean(lambda x, j=j: e(x) * dsig(net.w[j] * x + net.b[j]),
+                                      net, interval) for j in range(m)]
+    rows.append(2 * quad_mean(e, net, interval))
+    return np.array(rows), e
+
+
+@settings(max_examples=30)
+@given(problems(), st.sampled_from(ACTS))
+def test_other_activations_match_quadrature_and_differences(problem, act):
+    net, alpha, beta, interval = problem
+    expected, e = quad_gradient_act(net, alpha, beta, interval, act)
+    L = ls.true_loss(net, alpha, beta, interval, activation=act)
+    oracle = quad_mean(lambda x: e(x) ** 2, net, interval)
+    assert abs(L - oracle) <= 1e-10 * (1 + oracle)
+    g = ls.to_vector(ls.true_loss_grad(net, alpha, beta, interval, activation=act))
+    assert np.allclose(g, expected, rtol=1e-8, atol=1e-9)
+    theta, h = ls.to_vector(net), 1e-6
+    H = ls.true_loss_hessian(net, alpha, beta, interval, activation=act)
+
+    def grad(th):
+        return ls.to_vector(ls.true_loss_grad(ls.from_vector(th), alpha, beta, interval,
+                                              activation=act))
+
+    fd = np.array([(grad(theta + d) - grad(theta - d)) / (2 * h) for d in h * np.eye(theta.size)])
+    assert np.allclose(H, H.T, rtol=0, atol=1e-12)
+    assert np.max(np.abs(H - fd)) <= 1e-6 * (1 + np.max(np.abs(H)))
+    x = np.linspace(*interval, 7)
+    assert np.allclose(ls.realisation(net, x, act),
+                       [e(xi) + alpha * xi + beta for xi in x], rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("act", ACTS + ["relu"])
+def test_kernel_matches_numpy_for_every_activation(act):
+    starts = ls.random_starts(3, 3, seed=5)
+    run = ls.gradient_descent_batch(starts, ALPHA, BETA, (-0.5, 1.5), lr=0.005, steps=3,
+                                    record=4, activation=act)
+    for start, end in zip(starts, run.nets):
+        theta = ls.to_vector(start)
+        for _ in range(3):
+            theta = theta - 0.005 * ls.to_vector(ls.true_loss_grad(
+                ls.from_vector(theta), ALPHA, BETA, (-0.5, 1.5), activation=act))
+        assert np.allclose(ls.to_vector(end), theta, rtol=0, atol=1e-12)
+    thetas = np.array([ls.to_vector(n) for n in starts])
+    assert np.allclose(ls.true_loss_batch(thetas, ALPHA, BETA, (-0.5, 1.5), activation=act),
+                       [ls.true_loss(n, ALPHA, BETA, (-0.5, 1.5), activation=act)
+                        for n in starts], rtol=1e-13)
+
+
+def test_leaky_relu_is_an_affine_part_plus_a_scaled_relu():
+    # max(z, l z) = l z + (1 - l) relu(z): the leaky network equals a ReLU one plus an affine
+    net, leak = random_net(3, seed=4), 0.3
+    x = np.linspace(-1, 2, 11)
+    relu_part = net.replace(a=(1 - leak) * net.a)(x)
+    affine = leak * (np.outer(x, net.w) + net.b) @ net.a
+    assert np.allclose(ls.realisation(net, x, ls.leaky_relu(leak)), relu_part + affine)
+    # the square: f is a quadratic polynomial
+    q = ls.realisation(net, x, "quadratic")
+    assert np.allclose(np.polyval(np.polyfit(x, q, 2), x), q, atol=1e-12)
+
+
+def test_activation_errors():
+    net = random_net(2, seed=0)
+    with pytest.raises(ValueError, match="leak"):
+        ls.leaky_relu(1.0)
+    with pytest.raises(ValueError, match="leak"):
+        ls.leaky_relu(-0.1)
+    with pytest.raises(ValueError, match="activation"):
+        ls.true_loss(net, 1.0, 0.0, activation="tanh")
+    with pytest.raises(TypeError, match="activation"):
+        ls.true_loss(net, 1.0, 0.0, activation=0.2)
+
+
+# ------------------------------------------------------------------ the zigzags
+@pytest.mark.parametrize("alpha, beta, interval", [(2.0, -0.5, (0, 1)), (-3.0, 1.0, (-1, 2)),
+                                                   (0.7, 0.0, (2.0, 2.5))])
+@pytest.mark.parametrize("n", [3, 5, 7, 9, 11])
+def test_zigzag_family(alpha, beta, interval, n):
+    zz = ls.zigzag_saddle(alpha, beta, interval, cells=n)
+    assert zz.width == n - 1
+    assert np.max(np.abs(ls.to_vector(ls.true_loss_grad(zz, alpha, beta, interval)))) < 1e-13
+    L = ls.true_loss(zz, alpha, beta, interval)
+    length = interval[1] - interval[0]
+    assert L == pytest.approx(alpha ** 2 * length ** 2 / (12 * n ** 4), rel=1e-12)
+    assert ls.zigzag_loss(alpha, interval, n) == pytest.approx(L, rel=1e-12)
+    # equal cells, alternating orientation from right-facing, a_k w_k = 2 alpha / n
+    assert np.allclose(np.diff(np.r_[interval[0], zz.knots(), interval[1]]), length / n)
+    assert np.array_equal(np.sign(zz.w), [(-1.0) ** k for k in range(n - 1)])
+    assert np.allclose(zz.a * zz.w, 2 * alpha / n)
+    # the residual against quadrature: mean zero on every cell, slopes (-1)^i alpha / n
+    edges = interval[0] + length * np.arange(n + 1) / n
+    for i in range(n):
+        lo, hi = edges[i], edges[i + 1]
+        mean, _ = quad(lambda x: zz(x)[0] - alpha * x - beta, lo, hi, epsabs=1e-14)
+        assert abs(mean) < 1e-12
+        slope = (zz([hi - length / (4 * n)])[0] - zz([lo + length / (4 * n)])[0]) \
+            / (length / (2 * n)) - alpha
+        assert slope == pytest.approx((-1) ** (i + 1) * alpha / n, rel=1e-10)
+    lam = np.linalg.eigvalsh(ls.true_loss_hessian(zz, alpha, beta, interval))
+    assert np.sum(lam < -1e-12) == np.sum(lam < -1e-6) == n - 1     # not a threshold effect
+    assert ls.realised_zigzag(zz, alpha, beta, interval) == n
+
+
+def test_realised_zigzag():
+    assert ls.realised_zigzag(ls.global_minimum(ALPHA, BETA), ALPHA, BETA) == 0
+    assert ls.realised_zigzag(ls.dead_local_minimum(2, ALPHA, BETA, seed=0), ALPHA, BETA) == 1
+    zz = ls.zigzag_saddle(ALPHA, BETA, cells=5)
+    assert ls.realised_zigzag(zz, ALPHA, BETA) == 5
+    assert ls.realised_zigzag(zz, ALPHA, BETA, max_cells=3) is None     # n <= max_cells
+    assert ls.realised_zigzag(zz.replace(c=zz.c + 1e-3), ALPHA, BETA) is None
+    assert ls.realised_zigzag(random_net(3, seed=1), ALPHA, BETA) is None
+    with pytest.raises(ValueError, match="cells"):
+        ls.zigzag_saddle(ALPHA, BETA, cells=4)
+    with pytest.raises(ValueError, match="cells"):
+        ls.zigzag_saddle(ALPHA, BETA, cells=1)
+
+
+def test_split_neuron_keeps_the_negative_directions():
+    # two neurons sharing a knot: still at least n - 1 negative eigenvalues (part 1)
+    z5 = ls.zigzag_saddle(ALPHA, BETA, cells=5)
+    split = ShallowNet(a=np.r_[z5.a[0] / 2, z5.a[0] / 2, z5.a[1:]], w=np.r_[z5.w[0], z5.w],
+                       b=np.r_[z5.b[0], z5.b], c=z5.c)
+    assert np.max(np.abs(ls.to_vector(ls.true_loss_grad(split, ALPHA, BETA)))) < 1e-13
+    assert np.sum(np.linalg.eigvalsh(ls.true_loss_hessian(split, ALPHA, BETA)) < -1e-9) >= 4
 
 
 def test_loss_examples_in_closed_form():
@@ -327,19 +476,37 @@ def test_input_errors():
 def test_every_control_value_draws_a_figure_quickly():
     w = wid.explorer()
     controls = {c.description: c for c in w.children[:-1]}
-    assert set(controls) == {"point", "direction u", "direction v", "log10 radius"}
-    values = [control_values(controls[name])
-              for name in ("point", "direction u", "direction v", "log10 radius")]
-    assert values[-1] == list(np.arange(-2.0, 0.5 + 1e-9, 0.25))
-    longest = max(len(v) for v in values)
-    # every value of every control at least once, in shifted combinations
-    settings = [[v[(k + shift) % len(v)] for shift, v in enumerate(values)]
-                for k in range(longest)]
+    names = ("activation", "point", "zigzag cells", "direction u", "direction v", "log10 radius")
+    assert set(controls) == set(names)
+    assert control_values(controls["zigzag cells"]) == [3, 5, 7, 9]
+    assert control_values(controls["log10 radius"]) == list(np.arange(-2.0, 0.5 + 1e-9, 0.25))
+    settings = []
+    for activation in wid.ACTIVATIONS:
+        values = [list(wid.POINTS[activation])] + [
+            control_values(controls[name]) for name in names[2:]]
+        longest = max(len(v) for v in values)
+        # every value of every control at least once, in shifted combinations
+        settings += [[activation] + [v[(k + shift) % len(v)] for shift, v in enumerate(values)]
+                     for k in range(longest)]
     assert_draws_quickly(
-        lambda s: wid.draw_loss_slice(s[0], s[1], s[2], 10.0 ** s[3]), settings,
-        lambda fig: len(fig.axes) >= 2 and fig.axes[0].has_data())
+        lambda s: wid.draw_loss_slice(s[1], s[3], s[4], 10.0 ** s[5], activation=s[0],
+                                      cells=s[2]),
+        settings, lambda fig: len(fig.axes) >= 2 and fig.axes[0].has_data())
     fig = wid.draw_loss_slice("semi-inactive saddle", "w_1", "w_1")    # a profile, not a slice
     assert fig.axes[0].get_lines()
+    matplotlib.pyplot.close("all")
+
+
+def test_explorer_points_are_critical_and_show_the_negative_directions():
+    for activation, points in wid.POINTS.items():
+        act = wid.ACTIVATIONS[activation]
+        for point in points:
+            for cells in ((3, 5, 7, 9) if point == "zigzag saddle" else (3,)):
+                net = wid.critical_point(activation, point, cells)
+                grad = ls.true_loss_grad(net, wid.ALPHA, wid.BETA, wid.INTERVAL, activation=act)
+                assert np.max(np.abs(ls.to_vector(grad))) < 1e-12, (activation, point, cells)
+    fig = wid.draw_loss_slice("zigzag saddle", cells=7)
+    assert "6 negative Hessian eigenvalues" in fig.axes[0].get_title()
     matplotlib.pyplot.close("all")
 
 
@@ -351,6 +518,10 @@ def test_explorer_updates_when_controls_change(caplog):
 def test_draw_rejects_unknown_names():
     with pytest.raises(ValueError, match="point"):
         wid.draw_loss_slice("maximum")
+    with pytest.raises(ValueError, match="point"):
+        wid.draw_loss_slice("zigzag saddle", activation="quadratic")
+    with pytest.raises(ValueError, match="activation"):
+        wid.draw_loss_slice("zigzag saddle", activation="tanh")
     with pytest.raises(ValueError, match="second"):
         wid.draw_loss_slice("zigzag saddle", "c", "x_1")
 
@@ -362,10 +533,8 @@ def test_check_dead_minimum():
                             (2.5, 0.75, "length 1"), (2.5, 5.0, "alpha^2 |I|^2 / 12")]:
         fb = ex.check_dead_minimum(c, loss)
         assert not fb and phrase in fb.message
-    with pytest.raises(TypeError, match="c"):
-        ex.check_dead_minimum("2.5", 6.75)
-    with pytest.raises(ValueError, match="loss"):
-        ex.check_dead_minimum(2.5, np.nan)
+    assert_malformed(ex.check_dead_minimum("2.5", 6.75), "c")
+    assert_malformed(ex.check_dead_minimum(2.5, np.nan), "loss")
 
 
 def test_check_zigzag_loss():
@@ -373,8 +542,7 @@ def test_check_zigzag_loss():
     for loss, phrase in [(6.75, "dead local minimum"), (0.25, "integral"), (0.1, "s^2 h^2 / 12")]:
         fb = ex.check_zigzag_loss(loss)
         assert not fb and phrase in fb.message
-    with pytest.raises(TypeError, match="loss"):
-        ex.check_zigzag_loss([1 / 12])
+    assert_malformed(ex.check_zigzag_loss([1 / 12]), "loss")
 
 
 def test_check_revival_rate():
@@ -383,5 +551,4 @@ def test_check_revival_rate():
     assert not fb and "sign" in fb.message
     fb = ex.check_revival_rate(-1.0)
     assert not fb and "triangle" in fb.message
-    with pytest.raises(TypeError, match="rate"):
-        ex.check_revival_rate(None)
+    assert_malformed(ex.check_revival_rate(None), "rate")
