@@ -3,26 +3,36 @@
 Usage::
 
     python benchmarks/bench.py [--quick] [--only SECTION ...]
+    python benchmarks/bench.py --gpu
 
 Measured in one run, timings interleaved (A B C A B C ...) with medians reported, because the
 machines are shared (the harness is :mod:`relubook.speed`, shared with the book's Speed page):
 
 0. the machine's limit (:func:`relubook.speed.roofline`): one-thread matrix-multiply FLOP/s
    in float64 and float32 and the triad bandwidth in L2, L3 and memory;
-1. gradient descent, n in {10, 100}, m in {100, 1000, 10000, 100000}: relubook's dense and
-   sorted backends (float64) and dense float32, a closed-form NumPy loop with preallocated
-   buffers (:func:`numpy_gradient_descent`, below) and the plain PyTorch loop
+1. gradient descent, n in {10, 100}, m in {100, 1000, 10000, 100000} and n = 10, m = 10^6:
+   relubook's dense and sorted backends (float64) and dense float32, ``backend="torch"`` on
+   the CPU, a closed-form NumPy loop with preallocated buffers
+   (:func:`numpy_gradient_descent`, below) and the plain PyTorch loop
    :func:`relubook.torch_loop.torch_gradient_descent` (``nn.Module``, autograd,
    ``torch.optim.SGD``, float64); the dense path as a fraction of the machine's limit;
    the crossover: dense against sorted for n from 8 to 64 points at m in {1000, 10000},
    which sets where ``backend="auto"`` switches;
-2. d inputs, pairwise orthogonal, no biases (n = d in {4, 50}, m in {100, 1000, 10000}):
-   the general dense backend, the orthogonal backend (``U = W X^T``) and the torch loop;
+2. d inputs, pairwise orthogonal, no biases (n = d in {4, 50}, m in {100, 1000, 10000},
+   and d = 150, m = 1000): the general dense backend (blocked matrix products), the
+   orthogonal backend (``U = W X^T``) and the torch loop; d inputs in general position
+   (d, n, m) in {(50, 50, 1000), (50, 50, 10000), (150, 75, 200)}: the dense backend in
+   float64 and float32, ``backend="torch"`` on the CPU and the torch loop;
 3. gradient flow to a horizon T from a small initialisation: RK4 and Heun against Euler
    (gradient descent) with step 1e-3, with the error of each loss curve against a fine
    reference;
-4. Langevin dynamics at the sizes of 1: :func:`relubook.langevin` with float64 and float32
-   noise against an autograd loop with float64 ``torch.randn`` noise.
+4. Langevin dynamics at the sizes of 1 up to m = 10^5: :func:`relubook.langevin` with
+   float64 (NumPy), float32 (``torch.randn``) and in-kernel noise against an autograd loop
+   with float64 ``torch.randn`` noise.
+
+``--gpu`` runs only relubook (one core) against PyTorch on a CUDA device: the torch loop as a
+GPU user writes it and ``backend="torch", device="cuda"`` in float64 and float32, written to
+``results_gpu.json`` and ``results_gpu.md``; without CUDA it says so and writes nothing.
 
 Each comparison also runs the sides from the same start (for Langevin, with the same noise)
 and reports the largest difference of the parameters. The tables are printed and written to
@@ -52,12 +62,12 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 import relubook as rb  # noqa: E402
 from relubook.dynamics import auto_backend, warm_up  # noqa: E402
-from relubook.speed import (gd_runner, max_param_diff, orthogonal_problem, problem,  # noqa: E402
-                            roofline, throughput)
+from relubook.speed import (gd_runner, general_problem, max_param_diff,  # noqa: E402
+                            orthogonal_problem, problem, roofline, throughput)
 from relubook.torch_loop import torch_gradient_descent, torch_module  # noqa: E402
 
 torch.set_num_threads(1)
-SECTIONS = ("gd", "crossover", "orthogonal", "flow", "langevin")
+SECTIONS = ("gd", "crossover", "orthogonal", "general", "flow", "langevin")
 
 
 # ------------------------------------------------------------------------- baselines
@@ -171,9 +181,10 @@ def bench_gd(sizes, rounds: int, seconds: float, check_steps: int, roof) -> list
             "sorted": gd_runner(net, x, y, lr, backend="sorted"),
             "dense_f32": gd_runner(net, x, y, lr, backend="dense", dtype="float32"),
             "numpy": lambda k: numpy_gradient_descent(net, x, y, lr, k),
+            "torch_backend": gd_runner(net, x, y, lr, backend="torch"),
             "torch": lambda k: torch_gradient_descent(net, x, y, lr=lr, steps=k),
         }
-        probe = {"dense": 50, "sorted": 50, "dense_f32": 50, "numpy": 5,
+        probe = {"dense": 50, "sorted": 50, "dense_f32": 50, "numpy": 5, "torch_backend": 5,
                  "torch": torch_probe(n, m)}
         row = {"n": n, "m": m, "auto_backend": auto_backend(net, x)} | ratios(
             throughput(runs, seconds=seconds, rounds=rounds, probe=probe))
@@ -189,11 +200,12 @@ def bench_gd(sizes, rounds: int, seconds: float, check_steps: int, roof) -> list
                                     "torch": sps["torch"] / row["limit_f64"]}
         k = check_steps_for(n, m, check_steps)
         ref, _ = torch_gradient_descent(net, x, y, lr=lr, steps=k)
-        finals = {name: runs[name](k) for name in ("dense", "sorted", "dense_f32")}
+        finals = {name: runs[name](k) for name in ("dense", "sorted", "dense_f32",
+                                                    "torch_backend")}
         row["check_steps"] = k
         row["loss_after_check"] = float(finals["dense"].loss[-1])
         row["max_param_diff"] = {name: max_param_diff(finals[name].net, ref)
-                                 for name in ("dense", "sorted")}
+                                 for name in ("dense", "sorted", "torch_backend")}
         row["max_param_diff"]["numpy"] = max_param_diff(numpy_gradient_descent(
             net, x, y, lr, k), ref)
         row["f32_relative_diff"] = relative_diff(finals["dense_f32"].net, finals["dense"].net)
@@ -260,6 +272,40 @@ def bench_orthogonal(sizes, rounds: int, seconds: float, check_steps: int) -> li
     return rows
 
 
+def bench_general(sizes, rounds: int, seconds: float, check_steps: int) -> list[dict]:
+    """d inputs in general position (``relubook.speed.general_problem``, hidden biases):
+    the blocked d-input kernel in float64 and float32, backend="torch" on the CPU and the
+    torch loop."""
+    rows = []
+    for d, n, m in sizes:
+        net, x, y = general_problem(d, n, m)
+        lr = 0.5 * m
+        runs = {
+            "dense": gd_runner(net, x, y, lr, backend="dense"),
+            "dense_f32": gd_runner(net, x, y, lr, backend="dense", dtype="float32"),
+            "torch_backend": gd_runner(net, x, y, lr, backend="torch"),
+            "torch": lambda k: torch_gradient_descent(net, x, y, lr=lr, steps=k),
+        }
+        probe = {"dense": 10, "dense_f32": 10, "torch_backend": 5, "torch": 5}
+        row = {"d": d, "n": n, "m": m} | ratios(
+            throughput(runs, seconds=seconds, rounds=rounds, probe=probe))
+        ref, _ = torch_gradient_descent(net, x, y, lr=lr, steps=check_steps)
+        finals = {name: runs[name](check_steps) for name in ("dense", "dense_f32",
+                                                              "torch_backend")}
+        row["check_steps"] = check_steps
+        row["loss_after_check"] = float(finals["dense"].loss[-1])
+        row["max_param_diff"] = {name: max_param_diff(finals[name].net, ref)
+                                 for name in ("dense", "torch_backend")}
+        row["f32_relative_diff"] = relative_diff(finals["dense_f32"].net, finals["dense"].net)
+        row["gflops"] = 4 * n * m * d * row["steps_per_s"]["dense"] / 1e9
+        rows.append(row)
+        print(f"  general d={d:<3d} n={n:<3d} m={m:<6d} " + "  ".join(
+            f"{name} {v:,.0f}/s" for name, v in row["steps_per_s"].items())
+            + f"  dense x{row['ratio']['dense']:.1f} ({row['gflops']:.0f} GFLOP/s)"
+            f"  max|dtheta| {max(row['max_param_diff'].values()):.1e}", flush=True)
+    return rows
+
+
 def bench_flow(t_end: float, rounds: int, torch_steps: int) -> dict:
     """The gradient flow from init scale 1e-6 (n = 10, m = 100, scale 1): loss plateaus."""
     net, x, y = problem(10, 100, init_scale=1e-6, scale=1.0)
@@ -305,9 +351,12 @@ def bench_langevin(sizes, rounds: int, seconds: float, check_steps: int) -> list
             "noise_f64": lambda k: rb.langevin(net, x, y, lr, k, beta, wd, seed=0, record=2),
             "noise_f32": lambda k: rb.langevin(net, x, y, lr, k, beta, wd, seed=0, record=2,
                                                noise="float32"),
+            "noise_kernel": lambda k: rb.langevin(net, x, y, lr, k, beta, wd, seed=0,
+                                                  record=2, noise="kernel"),
             "torch": lambda k: torch_langevin(net, x, y, lr, k, beta, wd),
         }
-        probe = {"noise_f64": 20, "noise_f32": 20, "torch": torch_probe(n, m)}
+        probe = {"noise_f64": 20, "noise_f32": 20, "noise_kernel": 20,
+                 "torch": torch_probe(n, m)}
         row = {"n": n, "m": m, "auto_backend": auto_backend(net, x)} | ratios(
             throughput(runs, seconds=seconds, rounds=rounds, probe=probe))
         k = check_steps_for(n, m, check_steps)
@@ -318,9 +367,74 @@ def bench_langevin(sizes, rounds: int, seconds: float, check_steps: int) -> list
         rows.append(row)
         print(f"  Langevin n={n:<4d} m={m:<7d} " + "  ".join(
             f"{name} {v:,.0f}/s" for name, v in row["steps_per_s"].items())
-            + f"  x{row['ratio']['noise_f64']:.1f} (f32 noise x{row['ratio']['noise_f32']:.1f})"
+            + f"  x{row['ratio']['noise_f64']:.1f} (f32 noise x{row['ratio']['noise_f32']:.1f},"
+            f" kernel noise x{row['ratio']['noise_kernel']:.1f})"
             f"  max|dtheta| {diff:.1e}", flush=True)
     return rows
+
+
+def torch_cuda_loop(net: rb.ShallowNet, x, y, lr: float, steps: int, dtype) -> None:
+    """The torch loop as a GPU user writes it: the ``nn.Module`` on the device, autograd,
+    ``torch.optim.SGD``, no ``.item()`` per step (one synchronisation at the end)."""
+    model = torch_module(net).to(device="cuda", dtype=dtype)
+    xt = torch.as_tensor(np.reshape(x, (len(x), -1)), device="cuda", dtype=dtype)
+    yt = torch.as_tensor(y, device="cuda", dtype=dtype)
+    optimiser = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=lr)
+    for _ in range(steps):
+        optimiser.zero_grad(set_to_none=True)
+        (0.5 * torch.mean((model(xt) - yt) ** 2)).backward()
+        optimiser.step()
+    torch.cuda.synchronize()
+
+
+def bench_gpu(rounds: int, seconds: float, check_steps: int) -> list[dict] | None:
+    """relubook on one core against PyTorch on the GPU (wall-clock time): the torch loop
+    (eager, float64) and ``backend="torch", device="cuda"`` (CUDA graphs) in float64 and
+    float32. None without CUDA."""
+    if not torch.cuda.is_available():
+        print("  --gpu: no CUDA device on this machine; skipped", flush=True)
+        return None
+    cases = [("gd", 10, 1000), ("gd", 100, 10000), ("gd", 100, 100000), ("gd", 1000, 100000),
+             ("orthogonal", 50, 10000), ("orthogonal", 50, 100000)]
+    rows = []
+    for kind, n, m in cases:
+        net, x, y = problem(n, m) if kind == "gd" else orthogonal_problem(n, m)
+        lr = 0.5 * m
+        runs = {
+            "relubook": gd_runner(net, x, y, lr),
+            "cuda_loop": lambda k: torch_cuda_loop(net, x, y, lr, k, torch.float64),
+            "cuda_backend_f64": gd_runner(net, x, y, lr, backend="torch", device="cuda"),
+            "cuda_backend_f32": gd_runner(net, x, y, lr, backend="torch", device="cuda",
+                                          dtype="float32"),
+        }
+        speeds = throughput(runs, seconds=seconds, rounds=rounds, probe=64)
+        row = {"kind": kind, "n": n, "m": m, "auto_backend": auto_backend(net, x),
+               "steps_per_s_wall": {k: v["steps_per_s_wall"] for k, v in speeds.items()}}
+        ref = runs["relubook"](check_steps).net
+        row["check_steps"] = check_steps
+        row["max_param_diff"] = max_param_diff(runs["cuda_backend_f64"](check_steps).net, ref)
+        rows.append(row)
+        print(f"  GPU {kind} n={n} m={m}: " + "  ".join(
+            f"{k} {v:,.0f}/s" for k, v in row["steps_per_s_wall"].items())
+            + f"  max|dtheta| {row['max_param_diff']:.1e}", flush=True)
+    return rows
+
+
+def gpu_markdown(rows: list[dict], mach: dict) -> str:
+    """The GPU table in Markdown."""
+    lines = [f"Measured {mach['date']} on {mach['gpu']} and {mach['cpu']}; steps per second "
+             "by wall-clock time; relubook on one core with `backend=\"auto\"`; "
+             f"max |dtheta| of the float64 CUDA backend against relubook after "
+             f"{rows[0]['check_steps']} steps.", ""]
+    lines += _table(
+        ["problem", "n", "m", "relubook (1 core)", "torch loop CUDA f64",
+         "backend torch CUDA f64", "backend torch CUDA f32", "max abs dtheta"],
+        [["orthogonal d = n" if r["kind"] == "orthogonal" else "one input", str(r["n"]),
+          f"{r['m']:,}", f"{_si(r['steps_per_s_wall']['relubook'])} ({r['auto_backend']})"]
+         + [_si(r["steps_per_s_wall"][k]) for k in ("cuda_loop", "cuda_backend_f64",
+                                                    "cuda_backend_f32")]
+         + [f"{r['max_param_diff']:.0e}"] for r in rows])
+    return "\n".join(lines) + "\n"
 
 
 # ----------------------------------------------------------------------------- output
@@ -399,14 +513,24 @@ def markdown(results: dict) -> str:
               f"{100 * r['fraction_of_limit']['dense_f32']:.0f}%",
               f"{100 * r['fraction_of_limit']['numpy']:.1f}%",
               f"{100 * r['fraction_of_limit']['torch']:.2f}%"] for r in gd])
-        lines += ["", f"Agreement after {gd[0]['check_steps']} steps (fewer at n m = 10^7) "
+        lines += ["", f"Agreement after {gd[0]['check_steps']} steps (fewer at n m >= 10^6) "
                   "from the same start: the largest |dtheta| against the torch loop "
                   "(float64), and dense float32 against dense float64, relative.", ""]
         lines += _table(
-            ["n", "m", "dense", "sorted", "numpy", "dense f32 vs f64"],
+            ["n", "m", "dense", "sorted", "numpy", "torch backend", "dense f32 vs f64"],
             [[str(r["n"]), f"{r['m']:,}"]
              + [f"{r['max_param_diff'][k]:.0e}" for k in ("dense", "sorted", "numpy")]
-             + [f"{r['f32_relative_diff']:.0e}"] for r in gd])
+             + [f"{r['max_param_diff']['torch_backend']:.0e}",
+                f"{r['f32_relative_diff']:.0e}"] for r in gd])
+        lines += ["", "**When you outgrow one core**: `backend=\"torch\"` (the same "
+                  "closed-form update in PyTorch, here on the CPU with one thread) against "
+                  "`backend=\"auto\"` and the torch loop, steps per second.", ""]
+        lines += _table(
+            ["n", "m", "auto", "torch backend", "torch loop", "auto / torch backend"],
+            [[str(r["n"]), f"{r['m']:,}", _si(r["steps_per_s"][r["auto_backend"]]),
+              _si(r["steps_per_s"]["torch_backend"]), _si(r["steps_per_s"]["torch"]),
+              _x(r["steps_per_s"][r["auto_backend"]] / r["steps_per_s"]["torch_backend"])]
+             for r in gd])
     if results.get("crossover"):
         lines += ["", "**Dense or sorted** (one input, gradient descent as above), steps per "
                   "second by the number of points n; `auto` is the backend "
@@ -437,6 +561,28 @@ def markdown(results: dict) -> str:
             [[str(r["d"]), f"{r['m']:,}", f"{r['max_param_diff']['dense']:.0e}",
               f"{r['max_param_diff']['orthogonal']:.0e}", f"{r['f32_relative_diff']:.0e}"]
              for r in ortho])
+    if results.get("general"):
+        gen = results["general"]
+        lines += ["", "**d inputs in general position** (`relubook.speed.general_problem`: "
+                  "Gaussian inputs, hidden biases, lr = m/2, scale 1/m), steps per second; "
+                  "`dense` is the blocked d-input kernel (matrix products on blocks of "
+                  "neurons).", ""]
+        lines += _table(
+            ["d", "n", "m", "dense", "dense f32", "torch backend", "torch", "dense / torch",
+             "GFLOP/s"],
+            [[str(r["d"]), str(r["n"]), f"{r['m']:,}"]
+             + [_si(r["steps_per_s"][k]) for k in ("dense", "dense_f32", "torch_backend",
+                                                   "torch")]
+             + [f"**{_x(r['ratio']['dense'])}** ({_x(r['ratio_wall']['dense'])})",
+                f"{r['gflops']:.0f}"] for r in gen])
+        lines += ["", f"Agreement after {gen[0]['check_steps']} steps from the same start: "
+                  "the largest |dtheta| against the torch loop (float64), and dense float32 "
+                  "against float64, relative.", ""]
+        lines += _table(
+            ["d", "n", "m", "dense", "torch backend", "dense f32 vs f64"],
+            [[str(r["d"]), str(r["n"]), f"{r['m']:,}", f"{r['max_param_diff']['dense']:.0e}",
+              f"{r['max_param_diff']['torch_backend']:.0e}", f"{r['f32_relative_diff']:.0e}"]
+             for r in gen])
     flow = results.get("flow")
     if flow:
         lines += ["", f"**Gradient flow** to T = {flow['t_end']:g} (n = 10, m = 100, init "
@@ -458,17 +604,23 @@ def markdown(results: dict) -> str:
     if results.get("langevin"):
         lang = results["langevin"]
         lines += ["", "**Langevin** (lr 0.05, weight decay 1e-3, beta 1e4), steps per "
-                  "second; max |dtheta| of the float64-noise run against the autograd loop "
-                  f"fed the same noise, after {lang[0]['check_steps']} steps (fewer at "
-                  "n m = 10^7). The float32 noise comes from `torch.randn` (another stream).",
-                  ""]
+                  "second. The float64 noise comes from NumPy, the float32 noise from "
+                  "`torch.randn`, the kernel noise from the counter-based stream made inside "
+                  "the kernel (three streams).", ""]
         lines += _table(
-            ["n", "m", "f64 noise", "f32 noise", "torch", "f64 noise / torch",
-             "f32 noise / torch", "max abs dtheta (f64 noise)"],
+            ["n", "m", "f64 noise", "f32 noise", "kernel noise", "torch"],
             [[str(r["n"]), f"{r['m']:,}"]
-             + [_si(r["steps_per_s"][k]) for k in ("noise_f64", "noise_f32", "torch")]
+             + [_si(r["steps_per_s"][k]) for k in ("noise_f64", "noise_f32", "noise_kernel",
+                                                   "torch")] for r in lang])
+        lines += ["", "Ratios over the autograd loop, and max |dtheta| of the float64-noise "
+                  f"run against the autograd loop fed the same noise after "
+                  f"{lang[0]['check_steps']} steps (fewer at n m = 10^7).", ""]
+        lines += _table(
+            ["n", "m", "f64 noise / torch", "f32 noise / torch", "kernel noise / torch",
+             "max abs dtheta"],
+            [[str(r["n"]), f"{r['m']:,}"]
              + [f"**{_x(r['ratio'][k])}** ({_x(r['ratio_wall'][k])})"
-                for k in ("noise_f64", "noise_f32")]
+                for k in ("noise_f64", "noise_f32", "noise_kernel")]
              + [f"{r['max_param_diff']:.0e}"] for r in lang])
     return "\n".join(lines) + "\n"
 
@@ -478,16 +630,25 @@ def main(argv=None) -> dict:
     parser.add_argument("--quick", action="store_true", help="a subset, fewer rounds")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS,
                         help="run these sections only (no files are written)")
+    parser.add_argument("--gpu", action="store_true",
+                        help="only relubook against PyTorch on a CUDA device, written to "
+                             "results_gpu.*; skips cleanly without CUDA")
     args = parser.parse_args(argv)
+    if args.gpu:
+        return main_gpu()
     if args.quick:
         sizes, rounds, seconds, t_end = [(10, 100), (10, 1000), (100, 1000)], 3, 0.1, 40.0
         ortho, lang_sizes = [(4, 1000)], [(10, 10000)]
+        general = [(150, 75, 200)]
         cross = (16, 32, 64), (1000,)
         roof_options = {"repeats": 3, "seconds": 0.02}
     else:
         sizes = [(n, m) for n in (10, 100) for m in (100, 1000, 10000, 100000)]
+        sizes.insert(4, (10, 10**6))     # not n = 100: the baselines' n x m arrays take GBs
         rounds, seconds, t_end = 5, 0.25, 100.0
-        ortho, lang_sizes = [(d, m) for d in (4, 50) for m in (100, 1000, 10000)], sizes
+        ortho = [(d, m) for d in (4, 50) for m in (100, 1000, 10000)] + [(150, 1000)]
+        lang_sizes = [size for size in sizes if size[1] <= 10**5]
+        general = [(50, 50, 1000), (50, 50, 10000), (150, 75, 200)]
         cross = (8, 16, 24, 32, 48, 64), (1000, 10000)
         roof_options = {}
     warm_up()
@@ -505,6 +666,8 @@ def main(argv=None) -> dict:
             results["crossover"] = bench_crossover(*cross, rounds, seconds)
         if "orthogonal" in args.only:
             results["orthogonal"] = bench_orthogonal(ortho, rounds, seconds, check_steps=100)
+        if "general" in args.only:
+            results["general"] = bench_general(general, rounds, seconds, check_steps=50)
         if "flow" in args.only:
             results["flow"] = bench_flow(t_end, rounds,
                                          torch_steps=500 if args.quick else 2000)
@@ -518,6 +681,21 @@ def main(argv=None) -> dict:
         (HERE / f"results{suffix}.md").write_text(table)
     print("\n" + table)
     return results
+
+
+def main_gpu() -> dict | None:
+    """``--gpu``: the GPU table, written to ``results_gpu.json`` and ``results_gpu.md``."""
+    warm_up()
+    rows = bench_gpu(rounds=5, seconds=0.25, check_steps=200)
+    if rows is None:
+        return None
+    mach = machine() | {"gpu": torch.cuda.get_device_name(0)}
+    table = gpu_markdown(rows, mach)
+    (HERE / "results_gpu.json").write_text(json.dumps({"machine": mach, "rows": rows},
+                                                      indent=1) + "\n")
+    (HERE / "results_gpu.md").write_text(table)
+    print("\n" + table)
+    return {"machine": mach, "rows": rows}
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ what the hardware allows.
 - :func:`interleaved` and :func:`steps_for` time callables in turn (A B C A B C ...), which
   is how comparisons stay fair on a shared machine, and :func:`throughput` combines them into
   steps per second; :func:`gd_runner` wraps gradient descent for them.
-- :func:`problem` and :func:`orthogonal_problem` build the benchmark problems.
+- :func:`problem`, :func:`orthogonal_problem` and :func:`general_problem` build the
+  benchmark problems.
 - :func:`roofline` measures the machine (one thread): matrix-multiply FLOP/s in float64 and
   float32 and the triad bandwidth of arrays that fit in L2, in L3 and only in memory.
   :func:`dense_step_flops`, :func:`dense_step_bytes` and :func:`step_limit` give the
@@ -40,7 +41,7 @@ from .dynamics import Trajectory, gradient_descent
 from .model import ShallowNet, random_net
 
 __all__ = ["Timing", "interleaved", "steps_for", "throughput", "gd_runner", "problem",
-           "orthogonal_problem", "max_param_diff", "Roofline", "roofline", "cache_sizes",
+           "orthogonal_problem", "general_problem", "max_param_diff", "Roofline", "roofline", "cache_sizes",
            "dense_step_flops", "dense_step_bytes", "step_limit"]
 
 _DTYPES = ("float64", "float32")
@@ -284,6 +285,44 @@ def orthogonal_problem(d: int, m: int, *, seed: int = 0
     x = (q * np.sign(np.diag(upper))).T          # rows: rotated coordinate axes
     y = np.where(np.arange(d) % 2 == 0, 1.0, -1.0)
     net = random_net(m, seed=seed + 1, dim=d, bias=False, scale=1.0 / m)
+    return net, x, y
+
+
+def general_problem(d: int, n: int, m: int, *, seed: int = 0
+                    ) -> tuple[ShallowNet, np.ndarray, np.ndarray]:
+    """The benchmark problem with ``n`` Gaussian inputs in ``R^d`` (general position).
+
+    Inputs with independent ``N(0, 1/d)`` coordinates (norms near 1; pairwise orthogonal
+    only if ``n = 1``), targets ``tanh(<v, x>)`` for a Gaussian unit direction ``v`` (seed
+    ``seed``), and a network with hidden biases, Gaussian weights of unit variance and the
+    mean-field scale ``1/m`` (seed ``seed + 1``).
+
+    Parameters
+    ----------
+    d : int
+        Dimension (at least 1).
+    n : int
+        Number of points (at least 1).
+    m : int
+        Width (at least 1).
+    seed : int
+        Seed of the data; the network uses ``seed + 1``.
+
+    Returns
+    -------
+    net : ShallowNet
+    x : ndarray, shape (n, d)
+    y : ndarray, shape (n,)
+    """
+    d = as_int(d, "d", minimum=1)
+    n = as_int(n, "n", minimum=1)
+    m = as_int(m, "m", minimum=1)
+    seed = as_int(seed, "seed")
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d)) / np.sqrt(d)
+    v = rng.standard_normal(d)
+    y = np.tanh(x @ (v / np.linalg.norm(v)))
+    net = random_net(m, seed=seed + 1, dim=d, scale=1.0 / m)
     return net, x, y
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import relubook
-from relubook import ShallowNet, speed
+from relubook import ShallowNet, gradient_descent, speed
+from relubook._kernels import is_orthogonal as rb_is_orthogonal
 
 
 # ---- timing ------------------------------------------------------------------------------
@@ -130,6 +131,16 @@ def test_orthogonal_problem_has_orthonormal_inputs_and_no_biases():
     assert set(y) == {-1.0, 1.0}
 
 
+def test_general_problem_is_in_general_position_and_trains():
+    net, x, y = speed.general_problem(20, 30, 50, seed=2)
+    assert x.shape == (30, 20) and y.shape == (30,) and net.w.shape == (50, 20)
+    assert net.has_bias and net.scale == pytest.approx(1 / 50)
+    assert np.all(np.abs(y) < 1) and not rb_is_orthogonal(x)
+    np.testing.assert_allclose(np.linalg.norm(x, axis=1).mean(), 1.0, rtol=0.2)
+    run = gradient_descent(net, x, y, lr=0.5 * 50, steps=100, record=2)
+    assert run.loss[-1] < 0.5 * run.loss[0]
+
+
 def test_max_param_diff():
     net = ShallowNet(a=[1.0, 2.0], w=[0.5, -1.0], b=[0.0, 1.0], c=0.5)
     other = ShallowNet(a=[1.0, 2.5], w=[0.5, -1.0], b=[0.0, 1.25], c=0.5)
@@ -143,7 +154,8 @@ def test_max_param_diff():
 
 @pytest.mark.parametrize("call", [
     lambda: speed.problem(0, 10), lambda: speed.problem(10, 0),
-    lambda: speed.problem(10, 10, scale=-1.0), lambda: speed.orthogonal_problem(0, 10)])
+    lambda: speed.problem(10, 10, scale=-1.0), lambda: speed.orthogonal_problem(0, 10),
+    lambda: speed.general_problem(0, 5, 10), lambda: speed.general_problem(3, 5, 0)])
 def test_problems_reject_bad_sizes(call):
     with pytest.raises(ValueError):
         call()
