@@ -552,3 +552,99 @@ def test_check_revival_rate():
     fb = ex.check_revival_rate(-1.0)
     assert not fb and "triangle" in fb.message
     assert_malformed(ex.check_revival_rate(None), "rate")
+
+
+# ------------------------------------------- the chapter's seed-dependent claims, other seeds
+OTHER_SEEDS = [101, 202, 303, 404, 505]
+
+
+def padded_zigzag(n, m):
+    """Z_n padded with inactive neurons to width m."""
+    zz = ls.zigzag_saddle(ALPHA, BETA, cells=n)
+    if m == zz.width:
+        return zz
+    pad = ls.dead_local_minimum(m - zz.width, ALPHA, BETA, seed=n)
+    return ShallowNet(a=np.r_[zz.a, pad.a], w=np.r_[zz.w, pad.w], b=np.r_[zz.b, pad.b], c=zz.c)
+
+
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
+def test_search_finds_only_classified_points_for_other_seeds(seed):
+    # claim-landscape-structure / -zigzag: Newton search from perturbed zigzags and random
+    # starts with knots in I; every point found is global or Z_n (n odd <= m + 1) with its
+    # loss, every Z_n with n >= 3 is a saddle that gradient descent escapes
+    rng = np.random.default_rng(seed)
+    starts = {}
+    for n, m in ((5, 4), (5, 6), (7, 6)):
+        theta = ls.to_vector(padded_zigzag(n, m))
+        starts.setdefault(m, []).extend(
+            ls.from_vector(theta + 0.03 * rng.standard_normal(theta.size)) for _ in range(3))
+    for m in (5, 7):
+        w = rng.choice([-1.0, 1.0], (6, m)) * rng.uniform(0.5, 2.0, (6, m))
+        knots = rng.uniform(0, 1, (6, m))
+        starts.setdefault(m, []).extend(
+            ShallowNet(a=rng.standard_normal(m), w=wk, b=-wk * tk, c=rng.standard_normal())
+            for wk, tk in zip(w, knots))
+    seen = set()
+    for m, nets in starts.items():
+        for net in ls.find_critical_points(nets, ALPHA, BETA):
+            pt = ls.classify_critical_point(net, ALPHA, BETA)
+            if pt.kind == "global minimum":
+                continue
+            n = ls.realised_zigzag(net, ALPHA, BETA, tol=1e-9)
+            assert n is not None and n % 2 == 1 and n <= m + 1
+            assert pt.loss == pytest.approx(ls.zigzag_loss(ALPHA, I, n), rel=1e-9)
+            assert n == 1 or pt.kind == "saddle"
+            if n > 1:
+                seen.add(n)
+                kicked = ls.from_vector(ls.to_vector(net) + 1e-3 * pt.direction)
+                run = ls.gradient_descent_batch([kicked], ALPHA, BETA, lr=0.05, steps=20_000)
+                assert run.loss[0] < 0.1 * pt.loss
+    assert {5, 7} <= seen
+
+
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
+def test_dead_minima_and_census_for_other_seeds(seed):
+    # claim-landscape-dead-minima: random dead minima survive random perturbations, and the
+    # ReLU census ends at a global minimum or at a dead local minimum
+    rng = np.random.default_rng(seed)
+    for m in (3, 6):
+        net = ls.dead_local_minimum(m, ALPHA, BETA, seed=seed + m)
+        theta = ls.to_vector(net)
+        d = rng.standard_normal((2000, theta.size))
+        d *= 1e-3 / np.linalg.norm(d, axis=1, keepdims=True)
+        assert np.min(ls.true_loss_batch(theta + d, ALPHA, BETA)) - ls.true_loss(
+            net, ALPHA, BETA) > -1e-12
+    census = ls.gradient_descent_batch(ls.random_starts(200, 3, seed=seed), ALPHA, BETA,
+                                       lr=0.05, steps=40_000)
+    dead = np.abs(census.loss - ls.dead_loss(ALPHA, I)) < 1e-8
+    assert np.all((census.loss < 1e-5) | dead)
+    c_star = ls.best_constant(ALPHA, BETA)
+    for net in [n for n, k in zip(census.nets, dead) if k]:
+        types = ls.neuron_types(net, I, tol=1e-6)
+        assert set(types) <= {"inactive", "semi-inactive", "degenerate"}
+        assert all(b < 0 for b, k in zip(net.b, types) if k == "degenerate")
+        for j in np.flatnonzero(np.array(types) == "semi-inactive"):
+            end = 0.0 if abs(net.b[j] / net.w[j]) < abs(1 + net.b[j] / net.w[j]) else 1.0
+            assert net.a[j] * (c_star - ALPHA * end - BETA) > 0
+        assert ls.classify_critical_point(net, ALPHA, BETA).kind == "local minimum"
+
+
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
+def test_other_activations_census_and_search_for_other_seeds(seed):
+    # claim-landscape-activations: censuses far below the dead value and still falling, and
+    # no non-global local minimum among the critical points found
+    leaky = ls.leaky_relu(0.2)
+    for act, kw, bound in ((leaky, dict(lr=0.05, steps=10_000), 1e-4),
+                           ("quadratic", dict(lr=0.005, steps=20_000), 1e-2)):
+        for m in (2, 4, 6):
+            run = ls.gradient_descent_batch(ls.random_starts(100, m, seed=seed + m), ALPHA, BETA,
+                                            activation=act, **kw)
+            assert np.all(run.loss <= bound)
+            assert np.all((run.history[-1] < run.history[-2]) | (run.history[-1] < 1e-20))
+        for m in (2, 4, 6):
+            for net in ls.find_critical_points(ls.random_starts(4, m, seed=seed + 10 * m),
+                                               ALPHA, BETA, activation=act):
+                pt = ls.classify_critical_point(net, ALPHA, BETA, activation=act)
+                assert pt.kind != "local minimum"
+                if act == "quadratic" and pt.kind == "saddle":
+                    assert pt.loss == pytest.approx(ls.dead_loss(ALPHA, I), rel=1e-9)
