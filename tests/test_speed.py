@@ -6,6 +6,7 @@ functions return, the flop and byte counts, the limit formula, and the argument 
 
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -232,3 +233,19 @@ def test_roofline_measures_positive_finite_rates():
         assert math.isfinite(value) and value > 0, name
     assert r.l2_bytes < r.l3_bytes and r.seconds > 0
     assert 0 < r.dense_limit(10, 1000) < math.inf
+
+
+def test_bench_gpu_skips_cleanly_without_cuda(tmp_path, monkeypatch):
+    """``bench.py --gpu`` on a machine without CUDA says so and writes nothing."""
+    import importlib.util
+
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: --gpu would really run")
+    path = Path(relubook.__file__).resolve().parent.parent / "benchmarks" / "bench.py"
+    spec = importlib.util.spec_from_file_location("bench_under_test", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(bench, "HERE", tmp_path)
+    assert bench.main(["--gpu"]) is None
+    assert list(tmp_path.iterdir()) == []
