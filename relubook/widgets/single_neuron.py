@@ -95,17 +95,17 @@ def draw_phase_portrait(seed: int = 0, angle: float = 160.0, norm: float = 0.5,
     w0 = initial_weight(v, angle, norm)
     run = sn.flow(w0, x, y, t_end, record=401)
     outcome = str(sn.fate(run.final, v))
-    fig, (left, right) = axes(2, width=4.6, height=4.2)
+    fig, (left, right) = axes(2, width=3.5, height=3.4)
     lim = 1.35 * max(np.linalg.norm(v), np.linalg.norm(w0))
     _plane(left, x, y, v, lim)
     left.plot(run.w[:, 0], run.w[:, 1], color="k", lw=1.8, zorder=4)
     left.plot(*w0, "o", color="k", ms=6, zorder=6, label="$w(0)$")
-    left.legend(loc="lower left", fontsize=8)
+    left.legend(loc="lower left", fontsize=9)
     left.set_title(f"seed {seed}: fate = {outcome}")
     right.semilogy(run.t, np.linalg.norm(run.w - v, axis=1), label=r"$|w(t) - v|$")
     right.semilogy(run.t, run.norms(), label=r"$|w(t)|$")
     right.set_xlabel("time $t$")
-    right.legend(fontsize=8)
+    right.legend(fontsize=9)
     right.set_title(f"$w(0)\\cdot v$ = {w0 @ v:.3g}")
     return fig
 
@@ -131,7 +131,7 @@ def draw_basins(seed: int = 0, n: int = 20, *, angles: int = 120, radii: int = 1
         if sel.any():
             ax.scatter(w0[sel, 0], w0[sel, 1], s=9, color=colour, label=f"{name} ({sel.sum()})",
                        zorder=3)
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="lower left", fontsize=9)
     ax.set_title(f"seed {seed}: fate of each initial weight")
     return fig
 
