@@ -17,8 +17,9 @@ three *reduced coordinates*
 * the imbalance :math:`\delta_j = a_j^2 - r_j^2`, conserved by gradient flow.
 
 The function depends on :math:`(\rho, \theta)` only; :math:`\delta` decides how fast the
-knots move. With :math:`g(\theta) = s\sum_i r_i\,\mathrm{relu}(x_i\cos\theta + \sin\theta)`
-and residuals :math:`r_i = (f(x_i) - y_i)/n`, the gradient flow is
+knots move. With :math:`g(\theta) = s\sum_i \varepsilon_i\,\mathrm{relu}(x_i\cos\theta +
+\sin\theta)` and residuals :math:`\varepsilon_i = (f(x_i) - y_i)/n`, the gradient flow (while
+every :math:`r_j > 0`) is
 
 .. math::
 
@@ -535,7 +536,8 @@ def width_sweep(x, y, widths, *, exponent: float, log10_ratio: float, L: float =
     x, y : array_like, shape (n,)
         Data.
     widths : sequence of int, shape (k,)
-        Widths, multiples of 4 with knots dense enough for :func:`feature_interpolant`.
+        Widths, multiples of 4 whose initial features can interpolate the data
+        (:func:`feature_interpolant`).
     exponent : float
         Positive exponent of the scale.
     log10_ratio, L, product, seed

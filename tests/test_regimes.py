@@ -587,11 +587,11 @@ def test_claim_transition_holds_for_other_seeds(seed):
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", OTHER_SEEDS)
 def test_claim_width_holds_for_other_seeds(seed):
-    widths = [80, 160, 320, 640, 1280, 2560]
+    widths = [40, 80, 160, 320, 640, 1280, 2560]
     mean_field = rg.width_sweep(X, Y, widths, exponent=1.0, log10_ratio=-2, seed=seed)
     tangent = rg.width_sweep(X, Y, widths, exponent=0.5, log10_ratio=-2, seed=seed)
     assert np.all(mean_field.to_linear <= 1e-2) and np.all(mean_field.to_kernel >= 0.03)
-    assert np.all(np.diff(tangent.to_kernel) < 0)
-    assert tangent.to_kernel[-1] / tangent.to_kernel[0] <= 0.4
+    assert np.all(np.diff(tangent.to_kernel[1:]) < 0)
+    assert tangent.to_kernel[-1] / tangent.to_kernel[1] <= 0.4
     assert tangent.knot_shift[-1] <= mean_field.knot_shift[-1] / 3
     assert np.all(np.concatenate([mean_field.loss, tangent.loss]) <= 1e-4)
