@@ -94,22 +94,22 @@ def draw_loss_slice(point: str = "zigzag saddle", first: str = "Hessian eigenvec
                            cmap="RdBu_r")
         left.contour(s, s, values - base, levels=[0.0], colors="k", linewidths=0.8)
         bar = fig.colorbar(cs, ax=left)
-        bar.ax.set_title(r"$L - L(\theta)$", fontsize=9)
+        bar.set_label(r"$L - L(\theta)$", fontsize=9)
         left.plot(0, 0, "k+", ms=10)
         left.set_xlabel(first)
         left.set_ylabel(second)
     negative = lam[lam < -1e-9]
-    shown = ", ".join(f"{v:.2g}" for v in negative[:4]) + (", ..." if negative.size > 4 else "")
+    shown = ", ".join(f"{v:.2g}" for v in negative[:3]) + (", ..." if negative.size > 3 else "")
     left.set_title(f"{point}: L = {base:.4g}\n{negative.size} negative Hessian eigenvalues"
-                   + (f": {shown}" if negative.size else ""), fontsize=9)
+                   + (f" ({shown})" if negative.size else ""), fontsize=9)
     grid = np.linspace(*INTERVAL, 401)
     right.plot(grid, ALPHA * grid + BETA, "k--", lw=1, label="target")
     right.plot(grid, ls.realisation(net, grid, act), color="tab:blue", label="network $f$")
     right.set_ylabel("$f(x)$")
     right.set_xlabel("$x$")
     types = ls.neuron_types(net, INTERVAL)
-    listed = ", ".join(types[:4]) + (", ..." if len(types) > 4 else "")
-    right.set_title(f"{activation}\nneurons: {listed}", fontsize=9)
+    counted = ", ".join(f"{types.count(k)} {k}" for k in ls.NEURON_TYPES if k in types)
+    right.set_title(f"{activation}\nneurons: {counted}", fontsize=9)
     right.legend(fontsize=9, loc="upper left")
     return fig
 
