@@ -551,6 +551,9 @@ def test_claim_adaptive_holds_for_other_seeds(seed):
             assert linear < 1e-2
         elif name != "zigzag":
             assert linear > 0.05, name
+            in_gaps = (1 - rg.curvature_near_data(fit, x, tol=0.03)
+                       - rg.curvature_off_data(fit, x, y, tol=0.03))
+            assert in_gaps >= 0.05, name
     snapshot = rg.train(rg.regime_net(160, 2, L=1.2, seed=seed), X, Y, 100_000, chunk=250,
                         loss_tol=1e-10)
     d_linear = rg.relative_sup_distance(snapshot.net, interpolants.linear_spline(X, Y), X)
