@@ -842,7 +842,8 @@ def limit_kind(w, x, v, *, horizon: float = 1e6, tol: float = 1e-6) -> str:
     Returns
     -------
     str
-        One of :data:`LIMIT_KINDS`.
+        One of ``LIMIT_KINDS``: ``"teacher"``, ``"origin"``, ``"other minimum"``,
+        ``"spurious"``.
     """
     x = _inputs(x)
     v = as_array(v, "v", ndim=1)
