@@ -420,33 +420,74 @@ def global_minimum(alpha: float, beta: float, interval=(0.0, 1.0)) -> ShallowNet
     return ShallowNet(a=[abs(alpha)], w=[s], b=[-s * knot], c=beta + alpha * knot)
 
 
-def zigzag_saddle(alpha: float, beta: float, interval=(0.0, 1.0), cells: int = 3) -> ShallowNet:
-    """The zigzag critical point with ``n = cells`` equal cells (``n`` odd, at least 3).
+def _zigzag(alpha: float, lo: float, hi: float, n: int, first: str, leak: float):
+    """Knots (n-1,), orientations (n-1,) (+1 right-facing), slope jumps (n-1,) and the
+    residual's scale ``r`` (``s_i h_i = (-1)^(i-1) r``) of the zigzag critical point with
+    ``n`` cells of a (leaky) ReLU network with negative slope ``leak``."""
+    c = np.full(n, math.sqrt(1.0 + leak))             # relative cell lengths: the middle ones
+    ends = (1.0, math.sqrt(leak)) if first == "right" else (math.sqrt(leak), 1.0)
+    c[0] = ends[0]
+    c[-1] = ends[0] if n % 2 else ends[1]
+    h = (hi - lo) * c / c.sum()
+    knots = lo + np.cumsum(h)[:-1]
+    start = 1.0 if first == "right" else -1.0
+    orient = start * (-1.0) ** np.arange(n - 1)
+    unit = (-1.0) ** np.arange(n) / h                  # residual slopes for r = 1
+    jumps = np.diff(unit)
+    # slope of f on the first cell: leak J / (1 - leak) per right-facing knot, -J / (1 - leak)
+    # per left-facing one; it must equal alpha + s_1
+    r = alpha / (np.sum(np.where(orient > 0, leak, -1.0) * jumps) / (1.0 - leak) - unit[0])
+    return knots, orient, r * jumps, r
 
-    ``n - 1`` neurons, one per knot ``u_k = p + k |I| / n``: right-facing (``w_k = 1``) for
-    odd ``k``, left-facing (``w_k = -1``) for even ``k``, all with ``a_k w_k = 2 alpha / n``;
-    ``c`` makes the residual vanish at the midpoint of the first cell. The residual has mean
-    zero on each cell and slopes ``-alpha/n, alpha/n, ...``; the loss is
-    :func:`zigzag_loss` ``= alpha^2 |I|^2 / (12 n^4)`` (``alpha^2 |I|^2 / 972`` for n = 3).
+
+def _zigzag_args(cells, first, activation) -> tuple[int, str, float]:
+    act = _activation(activation)
+    if not act.kinked:
+        raise ValueError("activation must be ReLU or leaky ReLU: the square has no zigzags")
+    if first not in ("right", "left"):
+        raise ValueError(f"first must be 'right' or 'left', got {first!r}")
+    n = as_int(cells, "cells", minimum=2)
+    if act.leak == 0.0 and (n % 2 == 0 or first != "right"):
+        raise ValueError(f"for ReLU cells must be odd and at least 3 and first 'right', "
+                         f"got cells={n}, first={first!r}")
+    return n, first, act.leak
+
+
+def zigzag_saddle(alpha: float, beta: float, interval=(0.0, 1.0), cells: int = 3, *,
+                  activation="relu", first: str = "right") -> ShallowNet:
+    """The zigzag critical point with ``n = cells`` cells, one neuron per knot.
+
+    ReLU (``n`` odd, at least 3): the ``n`` cells have equal length; the neuron at the
+    ``k``-th knot ``p + k |I| / n`` faces right (``w_k = 1``) for odd ``k`` and left
+    (``w_k = -1``) for even ``k``, with ``a_k w_k = 2 alpha / n``; the residual has mean zero
+    on each cell and slopes ``-alpha/n, alpha/n, ...``; the loss is :func:`zigzag_loss`
+    ``= alpha^2 |I|^2 / (12 n^4)`` (``alpha^2 |I|^2 / 972`` for n = 3).
+
+    Leaky ReLU with slope ``leak`` (any ``n >= 2``): orientations alternate from ``first``
+    (``"right"`` or ``"left"``); the inner cells have lengths proportional to
+    ``sqrt(1 + leak)``, an end cell to 1 if it lies on the negative side of the neuron at its
+    knot and to ``sqrt(leak)`` otherwise; the residual has mean zero on each cell and
+    ``|s_i h_i|`` is the same on every cell.
+    In both cases ``c`` makes the residual vanish at the midpoint of the first cell.
     """
     (alpha, beta), (lo, hi) = _target(alpha, beta), as_interval(interval)
-    n = as_int(cells, "cells", minimum=3)
-    if n % 2 == 0:
-        raise ValueError(f"cells must be odd, got {n}")
-    knots = lo + (hi - lo) * np.arange(1, n) / n
-    w = np.where(np.arange(1, n) % 2 == 1, 1.0, -1.0)
-    mid = lo + 0.5 * (hi - lo) / n
-    left = knots[w < 0]                   # the left-facing neurons: alive on the first cell
-    c = alpha * mid + beta + 2.0 * alpha / n * np.sum(left - mid)
-    return ShallowNet(a=2.0 * alpha / n * w, w=w, b=-w * knots, c=c)
+    n, first, leak = _zigzag_args(cells, first, activation)
+    knots, orient, jumps, _ = _zigzag(alpha, lo, hi, n, first, leak)
+    net = ShallowNet(a=jumps / (1.0 - leak), w=orient, b=-orient * knots, c=0.0)
+    mid = lo + 0.5 * (knots[0] - lo)
+    shape = realisation(net, np.array([mid]), Activation("leaky relu", leak))[0]
+    return net.replace(c=alpha * mid + beta - shape)
 
 
-def zigzag_loss(alpha: float, interval=(0.0, 1.0), cells: int = 3) -> float:
-    """The loss ``alpha^2 |I|^2 / (12 n^4)`` of the zigzag with ``n = cells`` cells (n = 1:
-    the best constant, :func:`dead_loss`)."""
+def zigzag_loss(alpha: float, interval=(0.0, 1.0), cells: int = 3, *, activation="relu",
+                first: str = "right") -> float:
+    """The loss ``r^2 / 12`` of :func:`zigzag_saddle`; for ReLU ``alpha^2 |I|^2 / (12 n^4)``
+    (``n = 1``: the best constant, :func:`dead_loss`)."""
     alpha, (lo, hi) = as_float(alpha, "alpha"), as_interval(interval)
-    n = as_int(cells, "cells", minimum=1)
-    return alpha ** 2 * (hi - lo) ** 2 / (12.0 * n ** 4)
+    if as_int(cells, "cells", minimum=1) == 1 and _activation(activation).leak == 0.0:
+        return dead_loss(alpha, (lo, hi))
+    n, first, leak = _zigzag_args(cells, first, activation)
+    return _zigzag(alpha, lo, hi, n, first, leak)[3] ** 2 / 12.0
 
 
 def realised_zigzag(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,

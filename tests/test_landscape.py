@@ -648,3 +648,51 @@ def test_other_activations_census_and_search_for_other_seeds(seed):
                 assert pt.kind != "local minimum"
                 if act == "quadratic" and pt.kind == "saddle":
                     assert pt.loss == pytest.approx(ls.dead_loss(ALPHA, I), rel=1e-9)
+
+
+@pytest.mark.parametrize("leak", [0.05, 0.2, 0.6])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("first", ["right", "left"])
+def test_leaky_zigzags(leak, n, first):
+    # claim-landscape-activations part 3: critical, mean-zero residual on each cell, equal
+    # |s_i h_i|, the stated cell lengths, loss r^2 / 12, n - 1 negative eigenvalues
+    act, interval = ls.leaky_relu(leak), (-1.0, 2.0)
+    zz = ls.zigzag_saddle(ALPHA, BETA, interval, n, activation=act, first=first)
+    grad = ls.true_loss_grad(zz, ALPHA, BETA, interval, activation=act)
+    assert np.max(np.abs(ls.to_vector(grad))) < 1e-13
+    edges = np.r_[interval[0], zz.knots(), interval[1]]
+    h = np.diff(edges)
+    facing_first = 1.0 if first == "right" else -1.0
+    assert np.array_equal(np.sign(zz.w), facing_first * (-1.0) ** np.arange(n - 1))
+    ratio = h / h[1:-1].mean() if n > 2 else h
+    if n > 2:
+        assert np.allclose(h[1:-1], h[1])
+        end_first = 1.0 if first == "right" else np.sqrt(leak)
+        last_faces_left = zz.w[-1] < 0
+        end_last = 1.0 if last_faces_left else np.sqrt(leak)
+        assert ratio[0] == pytest.approx(end_first / np.sqrt(1 + leak), rel=1e-12)
+        assert ratio[-1] == pytest.approx(end_last / np.sqrt(1 + leak), rel=1e-12)
+    sh = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        def e(x):
+            return ls.realisation(zz, [x], act)[0] - ALPHA * x - BETA
+        mean, _ = quad(e, lo, hi, epsabs=1e-13)
+        assert abs(mean) < 1e-12
+        sh.append(e(hi) - e(lo))                 # s_i h_i
+    assert np.allclose(np.abs(sh), abs(sh[0]), rtol=1e-10)
+    loss = ls.true_loss(zz, ALPHA, BETA, interval, activation=act)
+    assert loss == pytest.approx(sh[0] ** 2 / 12, rel=1e-10)
+    assert loss == pytest.approx(ls.zigzag_loss(ALPHA, interval, n, activation=act,
+                                                first=first), rel=1e-12)
+    lam = np.linalg.eigvalsh(ls.true_loss_hessian(zz, ALPHA, BETA, interval, activation=act))
+    assert np.sum(lam < -1e-12) == np.sum(lam < -1e-7) == n - 1
+
+
+def test_zigzag_argument_errors():
+    with pytest.raises(ValueError, match="square"):
+        ls.zigzag_saddle(ALPHA, BETA, cells=3, activation="quadratic")
+    with pytest.raises(ValueError, match="first"):
+        ls.zigzag_saddle(ALPHA, BETA, cells=3, activation=ls.leaky_relu(0.1), first="up")
+    with pytest.raises(ValueError, match="odd"):
+        ls.zigzag_saddle(ALPHA, BETA, cells=3, first="left")
+    assert ls.zigzag_loss(ALPHA, I, 1) == pytest.approx(ls.dead_loss(ALPHA, I))
