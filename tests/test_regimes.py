@@ -598,3 +598,37 @@ def test_claim_width_holds_for_other_seeds(seed):
     assert tangent.to_kernel[-1] / tangent.to_kernel[1] <= 0.4
     assert tangent.knot_shift[-1] <= mean_field.knot_shift[-1] / 3
     assert np.all(np.concatenate([mean_field.loss, tangent.loss]) <= 1e-4)
+
+
+def worst_adaptive_case(width: int, log10_ratio: float, seed: int) -> np.ndarray:
+    """As in chapter 2: the largest final loss, share of the curvature off the data and the
+    ambiguous gaps, and excess of the curvature mass over the four data sets."""
+    rows = []
+    for x, y in ADAPTIVE_SETS.values():
+        fit = rg.train(rg.regime_net(width, log10_ratio, L=1.2, seed=seed), x, y, 300_000,
+                       chunk=1000, loss_tol=1e-11).net
+        rows.append((fit.loss(x, y), rg.curvature_off_data(fit, x, y, tol=0.03),
+                     rg.curvature_excess(fit, x, y)))
+    return np.max(rows, axis=0)
+
+
+def adaptive_bounds_hold(worst: np.ndarray) -> bool:
+    loss, off, excess = worst
+    return bool(loss <= 1e-9 and off <= 0.05 and excess <= 0.06)
+
+
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
+def test_claim_adaptive_other_settings_hold_for_other_seeds(seed):
+    assert adaptive_bounds_hold(worst_adaptive_case(640, 2, seed))
+    assert adaptive_bounds_hold(worst_adaptive_case(160, 1, seed))
+
+
+def test_claim_adaptive_fails_at_equal_layers_for_most_seeds():
+    failures = [not adaptive_bounds_hold(worst_adaptive_case(160, 0, seed))
+                for seed in [0, *OTHER_SEEDS]]
+    assert failures[0] and sum(failures) >= 4
+
+
+def test_claim_adaptive_at_width_80_depends_on_the_seed():
+    holds = [adaptive_bounds_hold(worst_adaptive_case(80, 2, seed)) for seed in [0, *OTHER_SEEDS]]
+    assert any(holds) and not all(holds)
