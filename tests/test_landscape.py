@@ -648,6 +648,10 @@ def test_other_activations_census_and_search_for_other_seeds(seed):
                 assert pt.kind != "local minimum"
                 if act == "quadratic" and pt.kind == "saddle":
                     assert pt.loss == pytest.approx(ls.dead_loss(ALPHA, I), rel=1e-9)
+                if act is leaky and pt.kind == "saddle" and np.any(np.abs(net.a) > 1e-9):
+                    values = [ls.zigzag_loss(ALPHA, I, n, activation=leaky, first=first)
+                              for n in range(2, m + 2) for first in ("right", "left")]
+                    assert min(abs(pt.loss / v - 1) for v in values) < 1e-9
 
 
 @pytest.mark.parametrize("leak", [0.05, 0.2, 0.6])

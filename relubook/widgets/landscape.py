@@ -17,9 +17,10 @@ ACTIVATIONS = {"relu": ls.RELU, "leaky relu (0.2)": ls.leaky_relu(0.2),
                "quadratic": ls.QUADRATIC}
 #: The critical points on offer for each activation. For ReLU these are
 #: :func:`relubook.landscape.example_critical_points`, with the zigzag of any odd number of
-#: cells; for the others a global minimum and the best constant with ``a = w = 0``.
+#: cells; for leaky ReLU a global minimum, the best constant with ``a = w = 0`` and the
+#: zigzag; for the square the first two.
 POINTS = {"relu": tuple(ls.example_critical_points(ALPHA, BETA, INTERVAL)),
-          "leaky relu (0.2)": ("global minimum", "best-constant saddle"),
+          "leaky relu (0.2)": ("global minimum", "best-constant saddle", "zigzag saddle"),
           "quadratic": ("global minimum", "best-constant saddle")}
 #: Directions in parameter space: the four lowest Hessian eigenvectors and coordinates.
 DIRECTIONS = (*[f"Hessian eigenvector {k}" for k in (1, 2, 3, 4)], "c",
@@ -30,8 +31,9 @@ def critical_point(activation: str = "relu", point: str = "zigzag saddle",
                    cells: int = 3) -> ShallowNet:
     """The named critical point of the target ``2x - 0.5`` on ``[0, 1]`` for the activation.
 
-    For ReLU, ``"zigzag saddle"`` is :func:`relubook.landscape.zigzag_saddle` with ``cells``
-    cells plus one inactive neuron. For the others, ``"best-constant saddle"`` has three
+    ``"zigzag saddle"`` is :func:`relubook.landscape.zigzag_saddle` with ``cells`` cells plus
+    one neuron that is inactive (ReLU) or has ``a_j = w_j = 0`` (leaky ReLU, first knot
+    facing right). For the others, ``"best-constant saddle"`` has three
     neurons with ``a_j = w_j = 0`` and ``c`` the best constant, and ``"global minimum"``
     realises the target with two neurons plus one with ``a_j = w_j = 0``.
     """
@@ -47,6 +49,10 @@ def critical_point(activation: str = "relu", point: str = "zigzag saddle",
             return ShallowNet(a=np.r_[zz.a, dead.a], w=np.r_[zz.w, dead.w],
                               b=np.r_[zz.b, dead.b], c=zz.c)
         return ls.example_critical_points(ALPHA, BETA, INTERVAL)[point]
+    if point == "zigzag saddle":
+        zz = ls.zigzag_saddle(ALPHA, BETA, INTERVAL, cells=cells,
+                              activation=ACTIVATIONS[activation])
+        return ShallowNet(a=np.r_[zz.a, 0.0], w=np.r_[zz.w, 0.0], b=np.r_[zz.b, 1.0], c=zz.c)
     if point == "best-constant saddle":
         return ShallowNet(a=np.zeros(3), w=np.zeros(3), b=[1.0, 0.5, -1.0],
                           c=ls.best_constant(ALPHA, BETA, INTERVAL))
