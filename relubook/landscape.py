@@ -16,9 +16,16 @@ and the **true loss** is the mean squared error against the affine target
 
 The residual :math:`e = f - g` is affine between consecutive knots, so every integral here
 (the loss, its gradient, its Hessian) is an integral of a polynomial of degree at most two on
-each piece; two-point Gauss--Legendre on each piece is exact, and uses no point where an
-indicator ``1[w_j x + b_j > 0]`` could be ambiguous. The convention
-:math:`\mathrm{relu}'(0) = 0` gives the gradient wherever :math:`L` is differentiable.
+each piece; Gauss--Legendre on each piece is exact, and uses no point where an indicator
+``1[w_j x + b_j > 0]`` could be ambiguous. The convention :math:`\mathrm{relu}'(0) = 0` gives
+the gradient wherever :math:`L` is differentiable.
+
+The activation is a parameter (:class:`Activation`): ReLU (the default), leaky ReLU
+(:func:`leaky_relu`) or the square (:data:`QUADRATIC`), through one code path. With the
+square :math:`f` is a quadratic polynomial and :math:`e^2` a quartic, so the module uses three
+Gauss points per piece, exact up to degree five. The critical points have a classification
+(chapter 6): :func:`zigzag_saddle`, :func:`zigzag_loss` and :func:`realised_zigzag` build and
+recognise its zigzags.
 
 Parameter vectors (:func:`to_vector`, :func:`from_vector`) are ordered ``(a, w, b, c)``,
 length ``3m + 1``, as in the training engine. Training on the true loss runs in this
