@@ -21,6 +21,7 @@ from . import _kernels as K
 from . import _rng
 from ._gemm import GemmEngine
 from ._gemm import step_cost as gemm_step_cost
+from ._events import EventFlow
 from ._torch_backend import TorchEngine, check_device
 from ._validate import as_array, as_float, as_int, as_rng
 from .model import ShallowNet
@@ -160,6 +161,8 @@ class _State:
             self.engine = None
         elif backend == "torch":
             self.engine = TorchEngine(self.X, self.y, self.P, check_device(device, dtype))
+        elif backend == "events":           # gradient flow with located crossings
+            self.engine = EventFlow(self.X, self.y, self.P)
         elif self.d > 1:                    # blocked matrix products
             self.engine = GemmEngine(self.X, self.y, self.P)
         else:
@@ -339,7 +342,7 @@ _DEFAULT_DT = {"heun": 0.01, "rk4": 0.02, "euler": 0.001}
 def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = None,
                   method: str = "rk4", record=100, train_c: bool = False,
                   progress: bool = False, backend: str = "auto",
-                  dtype: str = "float64", device=None) -> Trajectory:
+                  dtype: str = "float64", device=None, events: bool = False) -> Trajectory:
     r"""The gradient flow :math:`\dot\theta = -\nabla L(\theta)` integrated to ``t_end``.
 
     A fixed-step scheme runs inside the compiled loop: classical Runge--Kutta (``"rk4"``),
@@ -349,6 +352,11 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
 
     Accuracy. The vector field is discontinuous where a knot crosses a data point, so every
     scheme is only first-order accurate globally: halving ``dt`` roughly halves the error.
+    With ``events=True`` each step integrates the field of its own activation pattern, stops
+    where a pre-activation crosses zero (located on a cubic interpolant), and continues with
+    the new pattern; where the fields on both sides push a knot onto a data point it slides
+    along it (Filippov's convex combination), so the schemes keep their order (RK4: the
+    error falls about 16-fold per halving of ``dt``).
     On the problems of this book (losses of order one) RK4 with ``dt = 0.02`` follows
     ``log L(t)`` to about ``1e-3`` and Heun with ``dt = 0.01`` to a few ``1e-4``, at 5 to 20
     times less cost than Euler of the same accuracy. Small initialisations cost little: the
@@ -376,6 +384,9 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
         Show a progress bar.
     backend, dtype, device : str
         As in :func:`gradient_descent`.
+    events : bool
+        Locate the crossings (float64, backend ``"auto"`` or ``"dense"``; scalar loops of
+        ``O(n m d)`` per evaluation, meant for networks of up to a few thousand neurons).
 
     Returns
     -------
@@ -387,8 +398,13 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
     dt = _DEFAULT_DT[method] if dt is None else as_float(dt, "dt", positive=True)
     total = math.ceil(t_end / dt - 1e-9)
     h = t_end / total if total > 0 else dt
-    st = _State(net, x, y, train_c, _resolve(backend, net, x, dtype, device=device), dtype,
-                device)
+    if not isinstance(events, bool):
+        raise TypeError(f"events must be a bool, got {type(events).__name__}")
+    if events and (backend not in ("auto", "dense") or dtype != "float64"):
+        raise ValueError(f"events=True needs backend 'auto' or 'dense' and float64, got "
+                         f"backend {backend!r} and dtype {dtype!r}")
+    st = _State(net, x, y, train_c, "events" if events else
+                _resolve(backend, net, x, dtype, device=device), dtype, device)
     code = _METHODS[method]
 
     def advance(k):
@@ -564,6 +580,7 @@ def warm_up() -> None:
             for method in _METHODS:
                 gradient_flow(net, x, y, t_end=0.1, method=method, record=2, backend=backend,
                               dtype=dtype)
+        gradient_flow(net, x, y, t_end=0.1, record=2, events=True)
     try:
         import torch  # noqa: F401  (float32 noise needs it; torch is an optional extra)
         noises = NOISES

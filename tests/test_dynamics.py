@@ -496,3 +496,72 @@ def test_progress_false_prints_nothing(run, capfd):
     go(True)
     out, err = capfd.readouterr()
     assert "step" in out + err
+
+
+# ------------------------------------------------------ gradient flow with located events
+def _benchmark_flow():
+    """The benchmark flow of relubook.speed: two loss plateaus from init scale 1e-6, with
+    many knots crossing data points and, from early on, knots that slide along them."""
+    from relubook import speed
+    return speed.problem(10, 100, init_scale=1e-6, scale=1.0)
+
+
+def _event_run(net, x, y, t_end, dt, method="rk4"):
+    from relubook import _events
+    from relubook.dynamics import _METHODS, _State
+    st = _State(net, x, y, False, "events")
+    st.engine.flow(net.scale, net.has_bias, False, dt, _METHODS[method], round(t_end / dt))
+    assert isinstance(st.engine, _events.EventFlow)
+    return st.theta.copy(), st.engine
+
+
+@pytest.mark.parametrize("method, order", [("rk4", 4), ("heun", 2)])
+def test_located_events_restore_the_order_across_crossings(method, order):
+    """On the benchmark flow to t = 20 (about 250 located crossings and slides), the error
+    at t = 20 falls by about 2**order per halving of dt (RK4: 13 to 14, near 16); the plain
+    schemes fall by 2 (first order) on the same problem."""
+    net, x, y = _benchmark_flow()
+    ref, engine = _event_run(net, x, y, 20.0, 0.00625, method)
+    assert engine.located > 100 and engine.fallbacks == 0
+    assert np.any(engine.slide >= 0), "no knot slides along a data point"
+    dts = (0.2, 0.1, 0.05) if method == "rk4" else (0.05, 0.025, 0.0125)
+    errors = [np.max(np.abs(_event_run(net, x, y, 20.0, dt, method)[0] - ref)) for dt in dts]
+    ratios = np.array(errors[:-1]) / np.array(errors[1:])
+    assert np.all(ratios > 0.7 * 2 ** order), ratios
+    assert np.all(ratios < 1.3 * 2 ** order), ratios
+
+
+def test_located_events_follow_the_plain_flow():
+    """events=True agrees with a fine plain Heun run (first order, error about 1e-5) along
+    the whole loss curve, and is exactly the plain scheme where no pattern changes."""
+    net, x, y = _benchmark_flow()
+    grid = np.linspace(0, 40, 41)
+    fine = gradient_flow(net, x, y, 40.0, dt=1e-4, method="heun", record=grid)
+    event = gradient_flow(net, x, y, 40.0, dt=0.1, record=grid, events=True)
+    np.testing.assert_allclose(event.loss, fine.loss, rtol=1e-4)
+    quiet = random_net(6, seed=4, scale=1.0, init_scale=0.3)
+    xq, yq = data_1d()
+    plain = gradient_flow(quiet, xq, yq, 0.01, dt=0.002, record=2, backend="dense")
+    located = gradient_flow(quiet, xq, yq, 0.01, dt=0.002, record=2, events=True)
+    assert np.array_equal((plain.net.preactivations(xq) > 0),
+                          (quiet.preactivations(xq) > 0)), "a pattern changed"
+    np.testing.assert_allclose(params(located.net), params(plain.net), rtol=0, atol=1e-14)
+
+
+def test_located_events_with_several_inputs():
+    x, y = data_nd(12, 3)
+    net = random_net(30, seed=5, dim=3, scale=1 / 30)
+    fine = gradient_flow(net, x, y, 60.0, dt=1e-3, method="rk4", record=2)
+    event = gradient_flow(net, x, y, 60.0, dt=0.3, record=2, events=True)
+    assert np.sum((fine.net.preactivations(x) > 0) != (net.preactivations(x) > 0)) > 0
+    np.testing.assert_allclose(params(event.net), params(fine.net), rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("kw, error, match", [
+    (dict(backend="sorted"), ValueError, "events=True needs"),
+    (dict(dtype="float32"), ValueError, "events=True needs"),
+    (dict(events="yes"), TypeError, "events must be a bool")])
+def test_located_events_arguments(kw, error, match):
+    x, y = data_1d()
+    with pytest.raises(error, match=match):
+        gradient_flow(random_net(4, seed=0), x, y, 1.0, **({"events": True} | kw))
