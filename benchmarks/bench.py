@@ -23,9 +23,9 @@ machines are shared (the harness is :mod:`relubook.speed`, shared with the book'
    orthogonal backend (``U = W X^T``) and the torch loop; d inputs in general position
    (d, n, m) in {(50, 50, 1000), (50, 50, 10000), (150, 75, 200)}: the dense backend in
    float64 and float32, ``backend="torch"`` on the CPU and the torch loop;
-3. gradient flow to a horizon T from a small initialisation: RK4 and Heun against Euler
-   (gradient descent) with step 1e-3, with the error of each loss curve against a fine
-   reference;
+3. gradient flow to a horizon T from a small initialisation: RK4 and Heun, with and without
+   located events, against Euler (gradient descent) with steps 1e-3 and 1e-4, with the error
+   of each loss curve against a fine reference;
 4. Langevin dynamics at the sizes of 1 up to m = 10^5: :func:`relubook.langevin` with
    float64 (NumPy), float32 (``torch.randn``) and in-kernel noise against an autograd loop
    with float64 ``torch.randn`` noise.
@@ -311,15 +311,18 @@ def bench_flow(t_end: float, rounds: int, torch_steps: int) -> dict:
     net, x, y = problem(10, 100, init_scale=1e-6, scale=1.0)
     grid = np.linspace(0.0, t_end, 201)
     ref = rb.gradient_flow(net, x, y, t_end, dt=1e-4, method="heun", record=grid)
-    methods = [("euler", 1e-3), ("heun", 0.02), ("heun", 0.01), ("heun", 0.005),
-               ("rk4", 0.1), ("rk4", 0.05), ("rk4", 0.02)]
-    runs = {f"{meth} h={h:g}": (lambda meth=meth, h=h: rb.gradient_flow(
-        net, x, y, t_end, dt=h, method=meth, record=2)) for meth, h in methods}
+    methods = [("euler", 1e-3, False), ("heun", 0.02, False), ("heun", 0.01, False),
+               ("heun", 0.005, False), ("rk4", 0.1, False), ("rk4", 0.05, False),
+               ("rk4", 0.02, False), ("rk4", 0.5, True), ("rk4", 0.25, True),
+               ("euler", 1e-4, False)]
+    runs = {f"{meth}{'+events' * ev} h={h:g}": (lambda meth=meth, h=h, ev=ev: rb.gradient_flow(
+        net, x, y, t_end, dt=h, method=meth, record=2, events=ev)) for meth, h, ev in methods}
     times = rb.speed.interleaved(runs, rounds)
     rows = []
-    for (meth, h), name in zip(methods, runs):
-        curve = rb.gradient_flow(net, x, y, t_end, dt=h, method=meth, record=grid).loss
-        rows.append({"method": meth, "h": h, "steps": round(t_end / h),
+    for (meth, h, ev), name in zip(methods, runs):
+        curve = rb.gradient_flow(net, x, y, t_end, dt=h, method=meth, record=grid,
+                                 events=ev).loss
+        rows.append({"method": meth + "+events" * ev, "h": h, "steps": round(t_end / h),
                      "seconds": times[name].cpu, "seconds_wall": times[name].wall,
                      "curve_error": float(np.max(np.abs(np.log(curve) - np.log(ref.loss)))),
                      "final_loss_error": float(abs(curve[-1] / ref.loss[-1] - 1))})
@@ -332,7 +335,7 @@ def bench_flow(t_end: float, rounds: int, torch_steps: int) -> dict:
     fair = [r for r in rows[1:] if r["curve_error"] <= euler["curve_error"]]
     best = min(fair, key=lambda r: r["seconds"]) if fair else None
     for row in rows:
-        print(f"  flow {row['method']:5s} h={row['h']:<6g} {row['seconds'] * 1e3:8.1f} ms  "
+        print(f"  flow {row['method']:10s} h={row['h']:<6g} {row['seconds'] * 1e3:8.1f} ms  "
               f"curve err {row['curve_error']:.1e}  L(T) err {row['final_loss_error']:.1e}  "
               f"x{row['speedup_vs_euler']:.1f} vs Euler", flush=True)
     return {"t_end": t_end, "backend": auto_backend(net, x), "reference": "heun h=1e-4",
