@@ -15,6 +15,8 @@ initialisation of scale :math:`\lambda`, with pairwise orthogonal inputs
 * escape times :math:`t_\pm \approx (n / \|D_\pm\|) \log(1/\lambda)` and the plateau
   :math:`(1/2n)\sum_{\text{slower side}} y_k^2` between them.
 
+The settings of the authors' published experiments (their initialisation law and their three
+data sets) are :func:`authors_init_net`, :func:`toy_data` and :func:`teacher_student_data`.
 Everything here is closed form or a small linear program (scipy HiGHS); the training itself
 runs in :func:`relubook.gradient_flow`.
 """
@@ -577,9 +579,10 @@ def lp_min_path_norm(x, y, directions) -> tuple[float, np.ndarray]:
     :math:`\min \sum_i |c_i|` subject to
     :math:`\sum_i c_i\, \mathrm{relu}(\langle u_i, x_k\rangle) = y_k` for every ``k``, over
     the unit directions :math:`u_i` (rows of ``directions``, normalised here), with scipy's
-    HiGHS solver. Each term is a neuron with path norm :math:`|c_i|`, so the value is at
-    least :math:`R^*` for any dictionary; it equals :math:`R^*` when the dictionary holds
-    :math:`\beta_\pm / \|\beta_\pm\|`. Orthogonality is not needed here.
+    HiGHS solver. Each term is a neuron with path norm :math:`|c_i|`, so the value is an
+    upper bound on the smallest path norm of an interpolator, for any inputs. For pairwise
+    orthogonal inputs that smallest value is :math:`R^*`, so the value is at least
+    :math:`R^*`, with equality when the dictionary holds :math:`\beta_\pm / \|\beta_\pm\|`.
 
     Parameters
     ----------

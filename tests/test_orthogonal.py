@@ -532,3 +532,198 @@ def test_checkers_reject_malformed_answers():
     assert_malformed(ex.check_saddles(None, 1.0, 1.0), "slope_first")
     assert_malformed(ex.check_min_width(20.5), "width")
     assert_malformed(ex.check_min_width(0), "width")
+
+
+# ------------------------------------------- chapter 4's seeded claims, other seeds
+# Each test reruns a seeded computation of a check cell of chapter 4 with five other seeds and
+# asserts the same bounds.
+OTHER_SEEDS = (1, 2, 3, 4, 5)
+
+
+def _main_runs(seed, lams=(1e-4, 1e-8, 1e-12), width=200):
+    x, y = orth.example_data()
+    runs = []
+    for lam in lams:
+        net0 = orth.init_net(width, x.shape[1], lam, seed=seed)
+        t_plus, t_minus = orth.escape_times(x, y, lam)
+        horizon = orth.default_horizon(x, y, lam)
+        times = np.union1d(np.linspace(0, horizon, 1201), [0.5 * t_plus, 0.5 * t_minus])
+        runs.append((net0, gradient_flow(net0, x, y, horizon, dt=0.02, record=times)))
+    return x, y, np.array(lams), runs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
+def test_alignment_saddles_and_implicit_bias_claims_for_other_seeds(seed):
+    x, y, lams, runs = _main_runs(seed)
+    D = orth.D_plus_minus(x, y)
+    beta = orth.beta_plus_minus(x, y)
+    R, L0, L_mid = orth.min_variation_norm(x, y), orth.initial_loss(y), orth.plateau_loss(x, y)
+    rates = orth.growth_rates(x, y)
+    ratios, escapes, plateaus, excess, misaligned, function_err = [], [], [], [], [], []
+    h_star = orth.min_norm_interpolator(x, y)
+    test_points = orth.random_directions(1000, x.shape[1], seed=9)
+    for lam, (net0, run) in zip(lams, runs):
+        full = orth.fully_active(net0, x, y)
+        assert full[0].any() and full[1].any()
+        half = [run.nets[int(np.argmin(np.abs(run.t - 0.5 * t)))]
+                for t in orth.escape_times(x, y, lam)]
+        mis = [np.max(1 - orth.cosines(h, Ds)[mask]) for h, Ds, mask in zip(half, D, full)]
+        mass = np.max(np.abs(half[0].a) * np.linalg.norm(half[0].w, axis=1))
+        drop = (L0 - half[0].loss(x, y)) / (net0.width * L0)
+        ratios.append(np.array([*mis, mass, drop]) / lam)
+        e = orth.measured_escape_times(run.t, run.loss, x, y)
+        escapes.append(e)
+        plateaus.append(np.interp(np.mean(e), run.t, run.loss))
+        net = run.net
+        excess.append(net.path_norm() / R - 1)
+        share = np.abs(net.a) * np.linalg.norm(net.w, axis=1) / net.path_norm()
+        cos = np.where(net.a > 0, orth.cosines(net, beta[0]), orth.cosines(net, beta[1]))
+        assert np.min(cos[share >= 0.01]) > 0.999
+        misaligned.append(share[cos <= 0.999].sum())
+        function_err.append(np.max(np.abs(net(test_points) - h_star(test_points))))
+    ratios, escapes = np.array(ratios), np.array(escapes)
+    assert np.all(ratios < 10) and np.all(ratios.max(axis=0) / ratios.min(axis=0) - 1 < 0.5)
+    slopes = [np.polyfit(np.log(1 / lams), escapes[:, i], 1)[0] for i in range(2)]
+    assert all(abs(s * r - 1) < 0.02 for s, r in zip(slopes, rates))
+    plateau_err = np.abs(np.array(plateaus) / L_mid - 1)
+    assert np.all(plateau_err[1:] < 0.03) and np.all(np.diff(plateau_err) < 0)
+    excess = np.array(excess)
+    assert excess[0] < 1e-2 and excess[1] < 1e-3 and np.all(excess > 0)
+    assert np.all(np.diff(excess) < 0)
+    local_p = np.log(excess[1] / excess[2]) / np.log(lams[1] / lams[2])
+    assert abs(local_p - orth.bias_error_exponent(x, y)) < 0.1
+    assert misaligned[1] < 0.01 and np.all(np.diff(misaligned) < 0)
+    assert function_err[1] < 1e-3 and np.all(np.diff(function_err) < 0)
+
+
+@pytest.mark.parametrize("k", OTHER_SEEDS)
+def test_coverage_census_claims_for_other_seeds(k):
+    x, y = orth.example_data()
+    for m in (2, 4, 6, 8, 12, 16, 24, 32, 48):
+        census = orth.coverage_census(x, y, m, 2000, seed=m + 1000 * k)
+        for p, c in zip((orth.coverage_probability(2, 2, m),
+                         orth.full_activity_probability(2, 2, m)), census):
+            assert abs(c - p) <= 4 * math.sqrt(p * (1 - p) / 2000) + 1e-3
+
+
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
+def test_lp_gap_claim_for_other_seeds(seed):
+    x, y = orth.example_data()
+    n, d = x.shape
+    R = orth.min_variation_norm(x, y)
+    directions = np.hstack([orth.random_directions(30000, n, seed=seed + 1),
+                            np.zeros((30000, d - n))])
+    value = orth.lp_min_path_norm(x, y, directions)[0]
+    assert R * (1 - 1e-7) <= value < 1.01 * R
+
+
+def _narrow_seeds(missing, count, skip):
+    """Seeds of width-6 draws covering every point, without a fully active neuron on the side
+    `missing` (0: positive) and with one on the other side; the first `skip` are skipped."""
+    x, y = orth.example_data()
+    found = []
+    for seed in range(1000):
+        net0 = orth.init_net(6, x.shape[1], 1.0, seed=seed)
+        full = [mask.any() for mask in orth.fully_active(net0, x, y)]
+        if orth.covered(net0, x, y).all() and not full[missing] and full[1 - missing]:
+            found.append(seed)
+        if len(found) == skip + count:
+            return found[skip:]
+    raise AssertionError("not enough seeds")
+
+
+@pytest.mark.parametrize("missing", (0, 1))
+def test_width_counterexample_for_other_seeds(missing):
+    x, y = orth.example_data()
+    n, d = x.shape
+    R = orth.min_variation_norm(x, y)
+    coord = np.abs(y) / np.linalg.norm(x, axis=1)
+    side = (y > 0) if missing == 0 else (y < 0)
+    gap = (coord[side].sum() - np.linalg.norm(coord[side])) / R
+    slowest = np.min(np.abs(y) * np.linalg.norm(x, axis=1)) / n
+    lam = 1e-8
+    for seed in _narrow_seeds(missing, 5, skip=1):
+        run = gradient_flow(orth.init_net(6, d, lam, seed=seed), x, y,
+                            1.3 * math.log(1 / lam) / slowest + 40, dt=0.02, record=20)
+        excess = run.net.path_norm() / R - 1
+        assert run.loss[-1] < 1e-12
+        assert excess >= gap - 1e-6 and abs(excess - gap) <= 0.01 * gap
+
+
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
+def test_toy_claims_for_other_seeds(seed):
+    x, y = orth.toy_data("orthogonal")
+    net0 = orth.authors_init_net(60, 2, 1e-6, seed=seed, lifted_bias=True)
+    t_pm = orth.escape_times(x, y, 1e-6 * math.sqrt(2 / 60))
+    times = np.union1d(np.linspace(0, 40, 801), [0.5 * t_pm[0], 0.5 * t_pm[1]])
+    run = gradient_flow(net0, x, y, 40.0, dt=0.02, record=times)
+    for mask, D, t in zip(orth.fully_active(net0, x, y), orth.D_plus_minus(x, y), t_pm):
+        half = run.nets[int(np.argmin(np.abs(run.t - 0.5 * t)))]
+        assert mask.any() and np.all(1 - orth.cosines(half, D)[mask] <= 1e-3)
+    escapes = orth.measured_escape_times(run.t, run.loss, x, y)
+    assert escapes[0] < escapes[1]
+    assert abs(np.interp(np.mean(escapes), run.t, run.loss) / 0.25 - 1) <= 0.01
+    assert run.loss[-1] <= 1e-10
+    net = run.net
+    assert abs(net.path_norm() / orth.min_variation_norm(x, y) - 1) <= 1e-5
+    big = np.abs(net.a) * np.linalg.norm(net.w, axis=1) >= 0.01 * net.path_norm()
+    kinks = -net.w[big, 1] / net.w[big, 0]
+    assert np.allclose(kinks, np.where(net.a[big] > 0, -0.5, 2.0), atol=1e-3, rtol=0)
+
+
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
+def test_non_orthogonal_claims_for_other_seeds(seed):
+    x, y = orth.toy_data("non-orthogonal")
+    run = gradient_flow(orth.authors_init_net(60, 2, 1e-3, seed=seed, lifted_bias=True),
+                        x, y, 800.0, dt=0.02, record=np.linspace(0, 800, 801))
+    L0 = orth.initial_loss(y)
+    change = 1 - run.loss[40:] / run.loss[:-40]
+    inside = (run.loss[:-40] < 0.9 * L0) & (run.loss[:-40] > 1e-3 * L0)
+    assert np.min(change[inside]) <= 1e-2
+    assert run.loss[-1] <= 1e-6
+    patterns = np.array([net.w @ x.T > 0 for net in run.nets])
+    assert np.any(patterns[1:] & ~patterns[:-1])
+    lp = orth.lp_min_path_norm(x, y, orth.random_directions(20000, 2, seed=0))[0]
+    assert run.net.path_norm() / lp - 1 >= 0.03
+    # at t = 50 a few directions (per sign, to cos 0.999) hold 99 % of the squared norm
+    net = run.nets[50]
+    sizes = np.linalg.norm(net.w, axis=1) ** 2
+    u = net.w / np.sqrt(sizes)[:, None]
+    same = (u @ u.T > 0.999) & (np.sign(net.a)[:, None] == np.sign(net.a)[None, :])
+    held, left = [], np.ones(net.width, bool)
+    for j in np.argsort(-sizes):
+        if left[j]:
+            held.append(sizes[same[j] & left].sum())
+            left &= ~same[j]
+    assert np.searchsorted(np.cumsum(sorted(held, reverse=True)) / sizes.sum(), 0.99) + 1 <= 6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data_seed, student_seed", [(2, 3), (3, 4), (5, 6), (6, 7), (9, 10)])
+def test_high_dim_claims_for_other_draws(data_seed, student_seed):
+    x, y, _ = orth.teacher_student_data(75, 150, 6, seed=data_seed)
+    n = x.shape[0]
+    lam = 1e-20 / math.sqrt(200)
+    sides = (y > 0, y < 0)
+    rate = np.array([np.linalg.norm(np.abs(y[s]) @ x[s]) / n for s in sides])
+    t_pm = np.log(1 / lam) / rate
+    fast = int(np.argmax(rate))
+    assert t_pm[1 - fast] < 0.9 * 400          # draws whose second escape is in the horizon
+    L0 = orth.initial_loss(y)
+    L_mid = 0.5 * np.sum(y[sides[1 - fast]] ** 2) / n
+    run = gradient_flow(orth.authors_init_net(200, 150, 1e-20, seed=student_seed), x, y,
+                        400.0, dt=0.1, record=np.linspace(0, 400, 101))
+    sign = 1.0 if fast == 0 else -1.0
+    sizes = np.array([np.linalg.norm(net.w[np.sign(net.a) == sign], axis=1).max()
+                      for net in run.nets])
+    measured = np.log(sizes[15] / sizes[10]) / (run.t[15] - run.t[10])
+    assert abs(measured / rate[fast] - 1) <= 0.1
+    assert np.all(1 - run.loss[run.t <= 0.7 * t_pm[fast]] / L0 <= 1e-2)
+    escapes = [orth.first_crossing(run.t, run.loss, level)
+               for level in (0.5 * (L0 + L_mid), 0.5 * L_mid)]
+    assert np.allclose(escapes, [t_pm[fast], t_pm[1 - fast]], rtol=0.15, atol=0)
+    assert abs(np.interp(np.mean(escapes), run.t, run.loss) / L_mid - 1) <= 0.1
+    at_escape = run.nets[int(np.argmin(np.abs(run.t - escapes[0])))]
+    assert np.abs(at_escape.a[np.sign(at_escape.a) == -sign]).max() <= 1e-3
+    assert run.loss[-1] / L_mid <= 0.05
