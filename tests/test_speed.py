@@ -249,3 +249,36 @@ def test_bench_gpu_skips_cleanly_without_cuda(tmp_path, monkeypatch):
     monkeypatch.setattr(bench, "HERE", tmp_path)
     assert bench.main(["--gpu"]) is None
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------- the Speed page's claims on five other seeds
+@pytest.mark.parametrize("seed", [3, 4, 5, 6, 7])
+def test_claim_speed_backends_on_other_seeds(seed):
+    """claim-speed-backends: every backend within 1e-10 of the torch loop after 300 steps."""
+    from relubook.torch_loop import torch_gradient_descent
+    cases = [(speed.problem(10, 1000, seed=seed), ("dense", "sorted", "torch")),
+             (speed.problem(100, 1000, seed=seed), ("dense", "sorted")),
+             (speed.orthogonal_problem(4, 1000, seed=seed), ("dense", "orthogonal")),
+             (speed.general_problem(150, 75, 200, seed=seed), ("dense", "torch"))]
+    for (net, x, y), backends in cases:
+        lr = 0.5 * net.width
+        ref, ref_losses = torch_gradient_descent(net, x, y, lr=lr, steps=300)
+        for backend in backends:
+            run = gradient_descent(net, x, y, lr=lr, steps=300, record=2, backend=backend)
+            assert speed.max_param_diff(run.net, ref) < 1e-10, backend
+            assert abs(run.loss[-1] - ref_losses[-1]) < 1e-10, backend
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5, 6, 7])
+def test_claim_speed_float32_orthogonal_on_other_seeds(seed):
+    """claim-speed-float32, orthogonal inputs: parameters within 1e-5 relative, loss curves
+    within 1e-3 of the initial loss, over 300 steps of size m/2."""
+    for d in (4, 50):
+        net, x, y = speed.orthogonal_problem(d, 1000, seed=seed)
+        lr, times = 0.5 * net.width, np.arange(0, 301, 10)
+        run64, run32 = (gradient_descent(net, x, y, lr=lr, steps=300, record=times * lr,
+                                         backend="orthogonal", dtype=dtype)
+                        for dtype in ("float64", "float32"))
+        size = max(np.max(np.abs(run64.net.a)), np.max(np.abs(run64.net.w)))
+        assert speed.max_param_diff(run32.net, run64.net) / size < 1e-5
+        assert np.max(np.abs(run32.loss - run64.loss)) / run64.loss[0] < 1e-3
