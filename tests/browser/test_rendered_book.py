@@ -14,6 +14,10 @@ browser download is never used). For every page the tests assert that
 - every embedded widget view renders (``.jupyter-widgets`` DOM next to its view script, no
   error widget) with the control labels stored in the embedded widget state;
 
+- no display equation is clipped at the content column (wider than its box, so scrolled, or
+  reaching past the column's right edge), and no text output (``pre`` of a cell's output) is
+  wider than the column;
+
 plus: the search page finds "knot", the claims ledger's table has rows whose claim links
 resolve, every table fits the page's content column, and the API page documents the package's
 functions. A full-page screenshot of every page is kept in ``_build/screenshots/``
@@ -59,12 +63,6 @@ KNOWN_CONSOLE_ERRORS = [
     # (every page here, since each test page gets a new context); nothing changes on screen.
     (r"^Got invalid theme mode: \. Resetting to auto\.$",
      "pydata-sphinx-theme, first visit with empty localStorage: harmless, self-healing"),
-    # sphinx-thebe 0.3.1 under Jupyter Book 1 adds its inline config script
-    # (`const THEBE_JS_URL = ...; const thebe_selector = ...`) twice to every page; the second
-    # copy throws on the redeclaration, the first one has already defined everything thebe's
-    # launcher needs. Thebe itself is only fetched when a reader clicks "Live Code".
-    (r"^Identifier 'THEBE_JS_URL' has already been declared$",
-     "sphinx-thebe config script emitted twice: the first copy defines everything"),
 ]
 
 PAGE_EXCLUDE_DIRS = {"_static", "_sources", "_images", "_downloads", "reports", "_panels_static"}
@@ -167,6 +165,7 @@ class Visit:
         self.images: list = []
         self.widgets: dict = {}
         self.tables: list = []              # [scroll width, column width] of every table
+        self.overflow: dict = {}            # clipped display math, over-wide text outputs
         self.screenshot: Path | None = None
 
 
@@ -280,6 +279,37 @@ _TABLE_WIDTHS = """() => [...document.querySelectorAll('article table')].map(t =
   caption: (t.caption || t.rows[0] || {textContent: ''}).textContent.trim().slice(0, 60)}))"""
 
 
+# Display math and text outputs wider than the article's content column. A display formula is
+# clipped when its container scrolls (scrollWidth > clientWidth) or its typeset box reaches past
+# the column's right edge; a text output when its <pre> (or the box that scrolls it) does.
+_OVERFLOW = """() => {
+  const art = document.querySelector('article.bd-article') || document.querySelector('main')
+      || document.body;
+  const box = art.getBoundingClientRect(), style = getComputedStyle(art);
+  const edge = box.right - parseFloat(style.paddingRight || 0);
+  let items = [];
+  try { items = Array.from(MathJax.startup.document.math); } catch (e) {}
+  const texOf = c => { const it = items.find(i => i.typesetRoot === c);
+                       return it ? it.math.trim().slice(0, 90) : c.textContent.trim().slice(0, 90); };
+  const over = el => Math.max(el.scrollWidth - el.clientWidth,
+                              el.getBoundingClientRect().right - edge);
+  const math = [...document.querySelectorAll('mjx-container[display="true"]')].map(c => {
+    const inner = c.querySelector('mjx-math') || c;
+    const px = Math.max(over(c), inner.getBoundingClientRect().right - edge,
+                        c.parentElement ? c.parentElement.scrollWidth
+                                          - c.parentElement.clientWidth : 0);
+    return {px: Math.round(px), tex: texOf(c)};
+  }).filter(m => m.px > 1);
+  const outputs = [...document.querySelectorAll('.cell_output pre, div.output pre')].map(pre => {
+    const scroller = pre.closest('div.highlight') || pre;
+    const px = Math.max(over(pre), over(scroller));
+    const line = pre.textContent.split('\\n').reduce((a, b) => b.length > a.length ? b : a, '');
+    return {px: Math.round(px), line: line.slice(0, 100)};
+  }).filter(o => o.px > 1);
+  return {math, outputs, column: Math.round(edge - box.left)};
+}"""
+
+
 @pytest.fixture(scope="module")
 def visits(context_factory, base_url, shots_dir):
     """Open each page once (lazily) and remember what happened."""
@@ -305,6 +335,7 @@ def visits(context_factory, base_url, shots_dir):
             visit.widgets = page.evaluate(_WIDGETS)
             visit.images = page.evaluate(_WAIT_IMAGES)
             visit.tables = page.evaluate(_TABLE_WIDTHS)
+            visit.overflow = page.evaluate(_OVERFLOW)
             page.wait_for_load_state("networkidle")
             visit.screenshot = shots_dir / (rel.replace("/", "__").removesuffix(".html") + ".png")
             page.screenshot(path=str(visit.screenshot), full_page=True)
@@ -400,6 +431,44 @@ def test_tables_fit_the_column(visits, rel):
     wide = [t for t in visits(rel).tables
             if t["width"] > t["column"] or t["right"] > t["edge"] + 0.5]
     assert not wide, f"{rel}: tables wider than the column at {VIEWPORT['width']} px: {wide}"
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_display_math_fits_the_column(visits, rel):
+    """No display equation is clipped at the column edge (split long ones with aligned)."""
+    clipped = visits(rel).overflow.get("math", [])
+    assert not clipped, (f"{rel}: display math wider than the column at {VIEWPORT['width']} px "
+                         "(px over, TeX):\n" + "\n".join(f"{m['px']:5d}  {m['tex']}"
+                                                          for m in clipped))
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_text_outputs_fit_the_column(visits, rel):
+    """No printed output is wider than the column (wrap the lines, ~90 characters)."""
+    wide = visits(rel).overflow.get("outputs", [])
+    assert not wide, (f"{rel}: text outputs wider than the column at {VIEWPORT['width']} px "
+                      "(px over, longest line):\n" + "\n".join(f"{o['px']:5d}  {o['line']}"
+                                                               for o in wide))
+
+
+def test_overflow_checks_see_what_they_should(browser):
+    """The two checks above on a page made for them: a clipped formula and an over-wide
+    output are found, and ones that fit are not."""
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        page.set_content("""<main><article class="bd-article" style="width:600px">
+          <div class="math"><mjx-container display="true" style="display:block;overflow-x:auto">
+            <mjx-math style="display:inline-block;width:900px">wide</mjx-math></mjx-container></div>
+          <div class="math"><mjx-container display="true" style="display:block">
+            <mjx-math style="display:inline-block;width:100px">ok</mjx-math></mjx-container></div>
+          <div class="cell_output"><div class="highlight" style="overflow-x:auto">
+            <pre>""" + "x" * 300 + """</pre></div></div>
+          <div class="cell_output"><pre>short</pre></div></article></main>""")
+        found = page.evaluate(_OVERFLOW)
+    finally:
+        page.close()
+    assert [m["tex"] for m in found["math"]] == ["wide"], found
+    assert len(found["outputs"]) == 1 and found["outputs"][0]["line"].startswith("x"), found
 
 
 @pytest.mark.parametrize("rel", PAGES)
