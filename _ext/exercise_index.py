@@ -25,8 +25,8 @@ without Sphinx:
 As a Sphinx extension (``local_extensions`` in ``_config.yml``) it
 
 - provides the ``{exercise-index}`` directive (no arguments, no content): one row per exercise
-  with a link to it, its title or first sentence, a link to its chapter and the name of its
-  checker in the chapter's exercises module (or "no"). The page holding the directive is re-read on every build, since it depends on all
+  with a link to it, a short link to its chapter (its number), its title or first sentence
+  and the name of its checker in the chapter's exercises module (or "none"). The page holding the directive is re-read on every build, since it depends on all
   chapters; it warns (so ``-W`` fails) on the problems :func:`validate` finds.
 - with ``exercise_index_student_edition = True`` (set only by ``scripts/student_config.py`` for
   ``make book-student``) removes every solution from the doctree before anything is written,
@@ -225,21 +225,36 @@ def summary(text: str, limit: int = 100) -> str:
     return out.strip()
 
 
+_NUMBERED = re.compile(r"^0*(\d+)_")
+
+
+def chapter_link(docname: str) -> str:
+    """A short link to a chapter: its number for ``chapters/04_orthogonal`` ("4"), else
+    the chapter's title."""
+    m = _NUMBERED.match(docname.rsplit("/", 1)[-1])
+    return f"{{doc}}`{m.group(1)} </{docname}>`" if m else f"{{doc}}`/{docname}`"
+
+
 def index_markdown(exercises: list[Exercise], docname_of) -> str:
-    """The index as a MyST list-table. ``docname_of(path)`` gives the chapter's docname."""
+    """The index as a MyST list-table. ``docname_of(path)`` gives the chapter's docname.
+
+    Columns: the exercise (a link), its chapter (short: the chapter's number), and its title
+    or first sentence followed by its checker's name, whole (a checker name never wraps;
+    the wide statement column leaves it room)."""
     if not exercises:
         return "No exercises yet."
     rows = ["```{list-table} Every exercise of the book",
-            ":header-rows: 1", ":widths: 14 50 24 12", ":width: 100%", "",
-            "* - Exercise", "  - Statement", "  - Chapter", "  - Auto-checker"]
+            ":header-rows: 1", ":widths: 20 8 72", ":width: 100%", "",
+            "* - Exercise", "  - Chapter", "  - Statement; auto-checker"]
     for e in exercises:
         text = e.title or summary(e.statement, limit=80)
         # The short name: the module is the chapter's (the page's text says so).
-        checker = ", ".join(f"`{name}`" for name in e.checkers) if e.checkers else "no"
+        checker = ", ".join(f"`{name}`" for name in e.checkers) if e.checkers else "none"
         rows += [f"* - {{ref}}`{e.label}`",
+                 f"  - {chapter_link(docname_of(e.path))}",
                  f"  - {text}",
-                 f"  - {{doc}}`/{docname_of(e.path)}`",
-                 f"  - {checker}"]
+                 "",
+                 f"    Auto-checker: {checker}"]
     rows.append("```")
     return "\n".join(rows)
 
