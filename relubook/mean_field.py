@@ -929,6 +929,17 @@ def cluster_knots(phi, mu, *, merge: float = 1e-6, tol: float = 1e-9) -> Knots:
                  facing=np.where(cos >= 0, 1, -1))
 
 
+def _knots_and_inputs(positions, x, margin) -> tuple[np.ndarray, np.ndarray, float]:
+    """Validated knot positions (``+-inf`` allowed), sorted distinct inputs and margin."""
+    e = as_array(positions, "positions", ndim=1, finite=False, allow_empty=True)
+    if np.any(np.isnan(e)):
+        raise ValueError("positions contains NaN")
+    xs = np.unique(as_array(x, "x", ndim=1))
+    if xs.size < 2:
+        raise ValueError("x must hold at least two distinct points")
+    return e, xs, as_float(margin, "margin", nonnegative=True)
+
+
 def knots_per_gap(positions, x, *, margin: float = 1e-9) -> np.ndarray:
     """Number of knots strictly inside each gap between consecutive distinct inputs.
 
@@ -949,13 +960,7 @@ def knots_per_gap(positions, x, *, margin: float = 1e-9) -> np.ndarray:
     -------
     ndarray of int, shape (n_distinct - 1,)
     """
-    e = as_array(positions, "positions", ndim=1, finite=False, allow_empty=True)
-    if np.any(np.isnan(e)):
-        raise ValueError("positions contains NaN")
-    xs = np.unique(as_array(x, "x", ndim=1))
-    if xs.size < 2:
-        raise ValueError("x must hold at least two distinct points")
-    margin = as_float(margin, "margin", nonnegative=True)
+    e, xs, margin = _knots_and_inputs(positions, x, margin)
     gap = np.searchsorted(xs, e, side="right") - 1
     inside = (gap >= 0) & (gap < xs.size - 1)
     gap, e = gap[inside], e[inside]
@@ -988,13 +993,7 @@ def knots_per_closed_interval(positions, x, *,
     interior : ndarray of int, shape (n_distinct + 1,)
         Knots strictly inside it.
     """
-    e = as_array(positions, "positions", ndim=1, finite=False, allow_empty=True)
-    if np.any(np.isnan(e)):
-        raise ValueError("positions contains NaN")
-    xs = np.unique(as_array(x, "x", ndim=1))
-    if xs.size < 2:
-        raise ValueError("x must hold at least two distinct points")
-    margin = as_float(margin, "margin", nonnegative=True)
+    e, xs, margin = _knots_and_inputs(positions, x, margin)
     e = e[np.isfinite(e)]
     nearest = np.argmin(np.abs(e[:, None] - xs[None, :]), axis=1) if e.size else e.astype(int)
     at_data = np.abs(e - xs[nearest]) <= margin if e.size else e.astype(bool)
