@@ -75,6 +75,14 @@ student-notebooks: ## solution-free chapter notebooks into _build/student/repo (
 grade: warm ## run every hand-in of HANDINS (.ipynb or .md) and write a per-exercise CSV
 	$(ENV) python scripts/grade.py "$(HANDINS)" $(if $(OUT),--out "$(OUT)")
 
+# A student's live path in a real JupyterLab (tests/lab/): every chapter opened through Binder's
+# settings, Run All, two explorers' sliders moved. Installs Binder's JupyterLab pins into .venv
+# first (not in requirements.txt: make test does not need them). Screenshots: _build/lab-screenshots.
+LAB_PINS = grep -E '^(jupyterlab|jupyterlab-myst|jupytext)==' binder/requirements.txt
+lab-test: warm ## every chapter in JupyterLab (Binder pins): Run All, no error, sliders redraw
+	$(ENV) pip install -q $$($(LAB_PINS))
+	$(ENV) RELUBOOK_LAB_REQUIRED=1 python -m pytest -p no:cacheprovider -q -rs tests/lab
+
 browser-test: book ## every page of _build/html in headless Chromium (Debian's), offline; screenshots in _build/screenshots
 	$(ENV) RELUBOOK_HTML=_build/html RELUBOOK_BROWSER_REQUIRED=1 python -m pytest -p no:cacheprovider -q -rs tests/browser
 
