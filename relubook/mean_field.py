@@ -1116,8 +1116,9 @@ class PaperFigure:
         Vertices of the plotted network, in data units (accurate to about 0.01).
     width : int
         The caption's number of neurons N.
-    beta : float
-        Inverse temperature (``inf`` where the caption has :math:`\beta^{-1} = 0`).
+    beta : float or None
+        Inverse temperature (``inf`` where the caption has :math:`\beta^{-1} = 0`, None where
+        it gives no value, as for Figure 1(c)).
     lam : float or None
         The caption's :math:`\lambda` (None where it gives no value).
     """
@@ -1127,7 +1128,7 @@ class PaperFigure:
     y: np.ndarray
     curve: np.ndarray
     width: int
-    beta: float
+    beta: float | None
     lam: float | None
 
     def __call__(self, t) -> np.ndarray:
@@ -1154,7 +1155,8 @@ def paper_figure(name: str, *, path=None) -> PaperFigure:
     if name not in panels:
         raise ValueError(f"name must be one of {sorted(panels)}, got {name!r}")
     p = panels[name]
-    beta = np.inf if p["beta_inv"] == 0 else 1.0 / p["beta_inv"]
+    beta_inv = p["beta_inv"]
+    beta = None if beta_inv is None else (np.inf if beta_inv == 0 else 1.0 / beta_inv)
     return PaperFigure(name=name, x=np.array(p["x"], dtype=np.float64),
                        y=np.array(p["y"], dtype=np.float64),
                        curve=np.array(p["curve"], dtype=np.float64), width=int(p["N"]),

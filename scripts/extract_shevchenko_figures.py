@@ -37,7 +37,7 @@ OUT = Path(__file__).resolve().parent.parent / "chapters" / "data" / "shevchenko
 PANELS = [
     ("1a", 3, 0, -4.0, 2.0, 0.0, 1.0, {"N": 1000, "beta_inv": 0.0, "lam": 0.0}),
     ("1b", 3, 1, 2.0, 1.0, -2.0, 1.0, {"N": 1000, "beta_inv": 0.0, "lam": 0.0}),
-    ("1c", 3, 2, 2.0, 1.0, -2.0, 0.5, {"N": 1000, "beta_inv": 0.0, "lam": None}),
+    ("1c", 3, 2, 2.0, 1.0, -2.0, 0.5, {"N": 1000, "beta_inv": None, "lam": None}),
     ("7a", 37, 0, 2.0, 1.0, -2.0, 1.0, {"N": 500, "beta_inv": 0.005, "lam": 0.0}),
     ("7b", 37, 1, 2.0, 1.0, -2.0, 1.0, {"N": 500, "beta_inv": 1e-4, "lam": 0.0}),
     ("7c", 37, 2, 2.0, 1.0, -2.0, 1.0, {"N": 500, "beta_inv": 0.0, "lam": 0.0}),
@@ -138,7 +138,7 @@ def main() -> None:
                    "rounding); curve = the plotted polyline, vertices in data units, accurate "
                    "to about 0.01"),
         "caption_keys": ("N = width; beta_inv = 1/beta; lam = lambda (null: the caption "
-                         "gives no value); page = page of the PDF"),
+                         "gives no value, as for Figure 1(c)); page = page of the PDF"),
         "panels": extract(args.pdf),
     }
     OUT.write_text(json.dumps(result, indent=1) + "\n")

@@ -412,6 +412,8 @@ def test_paper_figures_hold_the_papers_data():
     np.testing.assert_array_equal(fig8.y, np.repeat([0.0, 1.0, 0.0], 4))
     assert (fig8.width, fig8.beta, fig8.lam) == (500, np.inf, 0.003)
     assert mf.paper_figure("8a").beta == pytest.approx(100.0)
+    fig1c = mf.paper_figure("1c")         # its caption gives neither beta nor lambda
+    assert fig1c.beta is None and fig1c.lam is None
     fig1 = mf.paper_figure("1a")
     np.testing.assert_array_equal(fig1.x, [-5.0, -4.0, 4.0, 5.0])
     np.testing.assert_array_equal(fig1.y, [4.0, 1.0, 1.0, 4.0])
