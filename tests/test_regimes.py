@@ -433,6 +433,12 @@ def test_every_control_value_draws_a_figure_quickly():
                          lambda fig: len(fig.axes) == 2 and fig.axes[0].lines)
 
 
+def test_explorer_shows_a_plateau_at_equal_layers_on_the_sinusoid():
+    # chapter 2, "What breaks at finite width": at B = A the sinusoid run stalls
+    _, traj = wid.run(0.0, 160, "sinusoid")
+    assert traj.loss[-1] > 0.05 and traj.loss[-2] - traj.loss[-1] < 1e-3 * traj.loss[-1]
+
+
 def test_explorer_updates_when_controls_change(caplog):
     assert_controls_update(wid.explorer(), caplog)
     with pytest.raises(ValueError, match="dataset"):
@@ -632,3 +638,15 @@ def test_claim_adaptive_fails_at_equal_layers_for_most_seeds():
 def test_claim_adaptive_at_width_80_depends_on_the_seed():
     holds = [adaptive_bounds_hold(worst_adaptive_case(80, 2, seed)) for seed in [0, *OTHER_SEEDS]]
     assert any(holds) and not all(holds)
+
+
+def test_zigzag_distance_to_the_linear_spline_depends_on_the_seed():
+    # chapter 2: the zigzag has no ambiguous gap, yet whether the adaptive network ends at its
+    # linear spline depends on the seed of the output weights
+    x, y = ADAPTIVE_SETS["zigzag"]
+    linear = interpolants.linear_spline(x, y)
+    distances = [rg.relative_sup_distance(rg.train(rg.regime_net(160, 2, L=1.2, seed=seed), x,
+                                                   y, 300_000, chunk=1000,
+                                                   loss_tol=1e-11).net, linear, x)
+                 for seed in (2, 3)]
+    assert distances[1] < 1e-2 < 0.05 < distances[0]
