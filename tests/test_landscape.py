@@ -662,6 +662,15 @@ def test_other_activations_census_and_search_for_other_seeds(seed):
                     values = [ls.zigzag_loss(ALPHA, I, n, activation=leaky, first=first)
                               for n in range(2, m + 2) for first in ("right", "left")]
                     assert min(abs(pt.loss / v - 1) for v in values) < 1e-9
+                    live = np.abs(net.a) > 1e-9
+                    t = -net.b[live] / net.w[live]
+                    assert np.all((t > 0) & (t < 1))
+                    order = np.argsort(t)
+                    faces = [set(f) for f in np.split(np.sign(net.w[live])[order],
+                                                      np.flatnonzero(np.diff(t[order]) > 1e-7)
+                                                      + 1)]
+                    assert all(len(f) == 1 for f in faces)
+                    assert all(f != g for f, g in zip(faces, faces[1:]))
 
 
 @pytest.mark.parametrize("leak", [0.05, 0.2, 0.6])
