@@ -522,6 +522,7 @@ def test_claim_plane_on_other_seeds(seed):
     in_disc = np.linalg.norm(w0 - v, axis=1) < vnorm
     aligned = np.einsum("bd,bd->b", w0, v) > 0
     assert np.all(result.fate[in_disc | aligned] == "teacher")
+    assert (result.fate == "origin").sum() < 0.5 * (~aligned).sum()
     y = np.maximum(np.einsum("bnd,bd->bn", x, v), 0.0)
     for b in np.flatnonzero(result.fate == "origin"):
         assert sn.in_silent_cone(result.w_end[b], x[b], y[b])
@@ -529,13 +530,16 @@ def test_claim_plane_on_other_seeds(seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_claim_dimension_on_other_seeds(seed):
+    """The chapter's census, with RK4 to t = 100 instead of 3000: the runs undecided then are
+    classified by limit_kind, whose exact flow is the oracle, so the shorter RK4 phase changes
+    no classification (it only moves more runs to the exact flow) and costs less."""
     rng = np.random.default_rng(seed)
     failed, near = {}, {}
     for d in (2, 5, 10):
         x, y, v = sn.teacher_instances(300, 30, d, seed=seed + d)
         u = 1e-3 * unit_directions(rng, 300, d)
         u *= np.sign(np.einsum("bd,bd->b", u, v))[:, None]
-        res = sn.census(u, x, v, t_end=300.0, t_max=3000.0)
+        res = sn.census(u, x, v, t_end=100.0, t_max=100.0)
         kind = res.fate.astype(object)
         for b in np.flatnonzero(res.fate == "undecided"):
             kind[b] = sn.limit_kind(res.w_end[b], x[b], v[b])
