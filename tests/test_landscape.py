@@ -606,6 +606,8 @@ def test_search_finds_only_classified_points_for_other_seeds(seed):
                 assert np.all(np.sign(net.w[eff]) == np.where(k % 2 == 0, 1, -1))
                 jumps = [np.sum((net.a * net.w)[eff][k == i]) for i in range(n - 1)]
                 assert np.allclose(jumps, 2 * ALPHA / n, rtol=0, atol=1e-9)
+                if "semi-inactive" not in pt.types:      # claim-landscape-zigzag, part 1
+                    assert np.sum(pt.eigenvalues < -1e-9) >= n - 1
                 kicked = ls.from_vector(ls.to_vector(net) + 1e-3 * pt.direction)
                 run = ls.gradient_descent_batch([kicked], ALPHA, BETA, lr=0.05, steps=20_000)
                 assert run.loss[0] < (1e-3 if n <= 5 else 0.1) * pt.loss
