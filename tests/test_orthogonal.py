@@ -661,7 +661,7 @@ def test_toy_claims_for_other_seeds(seed):
         half = run.nets[int(np.argmin(np.abs(run.t - 0.5 * t)))]
         assert mask.any() and np.all(1 - orth.cosines(half, D)[mask] <= 1e-3)
     escapes = orth.measured_escape_times(run.t, run.loss, x, y)
-    assert escapes[0] < escapes[1]
+    assert escapes[0] < escapes[1] and np.all(np.array(escapes) < np.array(t_pm))
     assert abs(np.interp(np.mean(escapes), run.t, run.loss) / 0.25 - 1) <= 0.01
     assert run.loss[-1] <= 1e-10
     net = run.net
