@@ -132,10 +132,12 @@ def norm_derivative(w, x, y) -> np.ndarray:
 
     .. math::
 
-        \frac{d}{dt}|w|^2 = -2\langle w, \nabla L(w)\rangle
-        = \frac{2}{n}\sum_{i\in A(w)} z_i (y_i - z_i)
-        = -\frac{2}{n}\bigl(|r_A|^2 + \langle r_A, y_A\rangle\bigr),
+        \begin{aligned}
+        \frac{d}{dt}|w|^2 &= -2\langle w, \nabla L(w)\rangle
+        = \frac{2}{n}\sum_{i\in A(w)} z_i (y_i - z_i) \\
+        &= -\frac{2}{n}\bigl(|r_A|^2 + \langle r_A, y_A\rangle\bigr),
         \qquad r_A = z_A - y_A.
+        \end{aligned}
 
     Shapes as in :func:`loss`; returns shape ``(...)``.
     """

@@ -74,3 +74,20 @@ def test_api_page_lists_every_public_module():
         if not any(p.startswith("_") for p in parts):
             modules.add(".".join(parts))
     assert sorted(modules - documented) == [], "add these modules to chapters/api.md"
+
+
+def test_no_table_cell_splits_a_formula():
+    """A ``|`` inside ``$...$`` in a Markdown table row ends the cell (write ``\\lvert``).
+
+    Chapter 7's map of the biases once lost a column that way: ``$|\\delta_j|$`` split the
+    row, the rest of it shifted one column and rendered as one long formula.
+    """
+    bad = []
+    for chapter in sorted((ROOT / "chapters").glob("*.md")):
+        for number, line in enumerate(chapter.read_text(encoding="utf-8").splitlines(), 1):
+            if not (line.startswith("|") and line.rstrip().endswith("|")):
+                continue                            # a table row starts and ends with a pipe
+            cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+            if any(len(re.findall(r"(?<!\\)\$", cell)) % 2 for cell in cells):
+                bad.append(f"{chapter.name}:{number}: {line[:90]}")
+    assert not bad, "table rows whose cells split a formula:\n" + "\n".join(bad)

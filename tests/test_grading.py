@@ -165,3 +165,17 @@ def test_an_error_in_an_answer_cell(tmp_path):
     results, _ = grade.grade_notebook(nb, grade.checkers_of_exercises(), timeout=120)
     assert results == {"ex-orth-min-norm": "pass", "ex-orth-saddles": "error",
                        "ex-orth-width": "pass"}
+
+
+def test_printed_feedback_wraps_at_its_width():
+    """A long message prints on lines of at most WIDTH characters, with every word kept;
+    the notebook's Markdown view keeps it on one paragraph line."""
+    from relubook.exercises._feedback import WIDTH, Feedback
+
+    message = " ".join(f"word{k}" for k in range(60)) + "\nsecond paragraph"
+    fb = Feedback(False, message)
+    lines = str(fb).splitlines()
+    assert len(lines) > 2 and max(map(len, lines)) <= WIDTH
+    assert str(fb).split() == ("Not yet: " + message).split()
+    assert lines[-1] == "second paragraph"
+    assert fb._repr_markdown_() == "❌ Not yet: " + message

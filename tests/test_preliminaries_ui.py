@@ -67,4 +67,4 @@ def test_check_curvature_mass():
 def test_feedback_rendering():
     fb = check_close([1.0, 2.0], [1.0, 2.5], name="v", hint="try again")
     assert isinstance(fb, Feedback) and not fb
-    assert "index 1" in str(fb) and fb._repr_markdown_().startswith("❌")
+    assert "index 1" in fb.message and fb._repr_markdown_().startswith("❌")

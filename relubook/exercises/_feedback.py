@@ -19,11 +19,15 @@ from __future__ import annotations
 import functools
 import json
 import os
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._validate import as_array
+
+WIDTH = 88
+"""Column at which a printed :class:`Feedback` wraps."""
 
 
 @dataclass(frozen=True)
@@ -48,13 +52,19 @@ class Feedback:
     def __bool__(self) -> bool:
         return self.correct
 
-    def __str__(self) -> str:
+    def _text(self) -> str:
         head = "Correct." if self.correct else ("Not yet:" if self.message else "Not yet.")
         return f"{head} {self.message}".strip()
 
+    def __str__(self) -> str:
+        """The verdict and the message, wrapped at ``WIDTH`` characters (a printed line fits
+        a notebook and the book's column)."""
+        return "\n".join(textwrap.fill(line, WIDTH, break_on_hyphens=False)
+                         for line in self._text().splitlines())
+
     def _repr_markdown_(self) -> str:
         mark = "✅" if self.correct else "❌"
-        return f"{mark} {self}"
+        return f"{mark} {self._text()}"
 
 
 def check_close(answer, expected, *, name: str, rtol: float = 1e-6, atol: float = 1e-9,

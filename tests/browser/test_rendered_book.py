@@ -518,6 +518,16 @@ def _ids_of(path: Path) -> frozenset:
     return frozenset(parser.ids)
 
 
+def _is_margin(text: str) -> bool:
+    """A ledger margin cell: "exact", "∞", "–" (no record) or a positive number."""
+    if text in ("exact", "∞", "–"):
+        return True
+    try:
+        return float(text) > 0
+    except ValueError:
+        return False
+
+
 def test_ledger_is_populated(context_factory, base_url):
     """The claims ledger has one row per claim, each linking to an existing proposition."""
     rel = "chapters/ledger.html"
@@ -537,9 +547,10 @@ def test_ledger_is_populated(context_factory, base_url):
     assert rows, "the ledger table has no rows"          # its width: test_tables_fit_the_column
     for row in rows:
         assert row["visible"], row
-        assert len(row["cells"]) == 5 and all(row["cells"][:4]), row
+        assert len(row["cells"]) == 6 and all(row["cells"]), row
         assert row["claim"] and "#claim-" in row["claim"], f"claim without a link: {row}"
         assert row["cells"][4].isdigit() and int(row["cells"][4]) >= 1, row
+        assert _is_margin(row["cells"][5]), f"smallest margin not a margin: {row}"
         url = urlsplit(row["claim"])
         target = HTML / unquote(url.path.lstrip("/"))
         assert target.is_file(), f"ledger link to a missing page: {row['claim']}"
