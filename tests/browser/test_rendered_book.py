@@ -247,14 +247,15 @@ _WAIT_MATH = """async () => {
   return {count: nodes.length, loaded: true, version: MathJax.version,
           typeset: document.querySelectorAll('mjx-container').length,
           raw, errors, undef};
-}""" % TIMEOUT_MS
+}""" % TIMEOUT_MS  # noqa: UP031 (JavaScript braces)
 
 _WAIT_IMAGES = """async () => {
   const imgs = [...document.images];
   for (const img of imgs) img.loading = 'eager';
   await Promise.all(imgs.map(img => img.decode().catch(() => null)));
   return imgs.map(img => ({src: img.currentSrc || img.src, complete: img.complete,
-                           width: img.naturalWidth}));
+                           width: img.naturalWidth, shown: img.getBoundingClientRect().width,
+                           figure: !!img.closest('.cell_output, figure')}));
 }"""
 
 _WIDGETS = """() => {
@@ -290,7 +291,7 @@ _OVERFLOW = """() => {
   let items = [];
   try { items = Array.from(MathJax.startup.document.math); } catch (e) {}
   const texOf = c => { const it = items.find(i => i.typesetRoot === c);
-                       return it ? it.math.trim().slice(0, 90) : c.textContent.trim().slice(0, 90); };
+                       return (it ? it.math : c.textContent).trim().slice(0, 90); };
   const over = el => Math.max(el.scrollWidth - el.clientWidth,
                               el.getBoundingClientRect().right - edge);
   const math = [...document.querySelectorAll('mjx-container[display="true"]')].map(c => {
@@ -394,6 +395,23 @@ def test_images_load(visits, rel):
     imgs = visits(rel).images
     broken = [i["src"][:120] for i in imgs if not (i["complete"] and i["width"] > 0)]
     assert not broken, f"{rel}: images that did not load:\n" + "\n".join(broken)
+
+
+# A figure shown below this fraction of its natural width has tick labels of about 6-7 px
+# (matplotlib's 10 pt at the inline backend's resolution): three panels side by side must be
+# drawn narrower (relubook.plots.axes(3, width=...)) or in two rows.
+MIN_FIGURE_SCALE = 0.72
+
+
+@pytest.mark.parametrize("rel", PAGES)
+def test_figures_are_not_shrunk(visits, rel):
+    """No figure of a code cell is scaled down so far that its labels become unreadable."""
+    small = [f"{i['shown'] / i['width']:.2f} of {i['width']} px: {i['src'][-70:]}"
+             for i in visits(rel).images
+             if i["figure"] and i["width"] > 0 and i["shown"] > 0
+             and i["shown"] / i["width"] < MIN_FIGURE_SCALE]
+    assert not small, (f"{rel}: figures shown below {MIN_FIGURE_SCALE:.0%} of their width at "
+                       f"{VIEWPORT['width']} px:\n" + "\n".join(small))
 
 
 def _state_descriptions(state_json: str | None) -> set[str]:

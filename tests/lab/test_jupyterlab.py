@@ -8,14 +8,15 @@ the repository is written. Debian's Chromium (Playwright with ``executable_path`
 limited to localhost) then, for every numbered chapter,
 
 - opens ``lab/tree/chapters/<chapter>.md`` as Binder's launch link does, and asserts that it
-  opens as a notebook, is not marked modified once its kernel is idle, and that its file is
-  unchanged;
+  opens as a notebook, is not marked modified once its kernel is idle, that its file is
+  unchanged, and that its propositions and exercises are numbered as in the book (N.1, ...);
 - runs all cells (Run > Run All Cells) and asserts that every code cell ran and none has an
   error output;
 - in two chapters (``EXPLORERS``), moves the explorer's first slider with the keyboard, as a
   reader would, and asserts that the explorer's figure changes.
 
-Screenshots (after Run All, before and after the slider) are kept in ``_build/lab-screenshots/``
+Screenshots (the chapter as opened, after Run All, before and after the slider) are kept in
+``_build/lab-screenshots/``
 (``RELUBOOK_LAB_SCREENSHOTS``). It takes minutes, so it runs only when asked:
 ``RELUBOOK_LAB=1``, or ``RELUBOOK_LAB_REQUIRED=1`` (``make lab-test``, ``.ci/run``). The module
 is skipped, with the reason, when it is not asked for or when Playwright, Chromium
@@ -194,6 +195,39 @@ def _open_chapter(page, lab, chapter):
     return page.evaluate(_OPENED)
 
 
+# The numbers jupyterlab-myst gives the chapter's propositions and exercises (the labels of
+# the rendered boxes), in document order.
+_NUMBERS = f"""() => {{
+  const node = {_NOTEBOOK}.content.node;
+  const text = node.textContent;
+  return {{propositions: [...text.matchAll(/Proposition (\\d+(?:\\.\\d+)?)/g)].map(m => m[1]),
+          exercises: [...text.matchAll(/Exercise (\\d+(?:\\.\\d+)?)/g)].map(m => m[1])}};
+}}"""
+
+
+def _book_numbering(page, chapter):
+    """Assert that the chapter's first proposition and exercise carry the book's numbers."""
+    number = int(chapter[:2])
+    source = (REPO / "chapters" / chapter).read_text(encoding="utf-8")
+    wanted = {"propositions": "{prf:proposition}" in source, "exercises": "{exercise}" in source}
+    try:
+        page.wait_for_function(
+            f"""() => {{ const n = ({_NUMBERS})();
+                 return {str(wanted["propositions"]).lower()} <= (n.propositions.length > 0)
+                     && {str(wanted["exercises"]).lower()} <= (n.exercises.length > 0); }}""",
+            timeout=30_000)
+    except Exception:
+        pass  # asserted below, with what was seen
+    seen = page.evaluate(_NUMBERS)
+    for kind, present in wanted.items():
+        if present:
+            assert f"{number}.1" in seen[kind], (
+                f"{chapter}: {kind} are not numbered as in the book ({number}.1, ...): "
+                f"{seen[kind][:8]}")
+            assert all("." in n for n in seen[kind]), (   # no "Proposition 1" left
+                f"{chapter}: {kind} numbered without the chapter: {seen[kind][:8]}")
+
+
 def _run_all(page):
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     deadline = time.monotonic() + RUN_TIMEOUT_S
@@ -246,6 +280,8 @@ def test_chapter_runs_in_jupyterlab(lab, browser, shots, chapter):
         assert not opened["dirty"], f"{chapter} is marked modified right after opening"
         assert (lab["root"] / "chapters" / chapter).read_bytes() == source, (
             f"opening {chapter} rewrote the file")
+        _book_numbering(page, chapter)
+        page.screenshot(path=str(shots / f"{chapter[:-3]}__opened.png"))
         started = time.monotonic()
         state = _run_all(page)
         seconds = time.monotonic() - started
