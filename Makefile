@@ -14,7 +14,8 @@ help: ## list the targets
 warm: ## set up .venv and compile the numba kernels into _build/numba_cache
 	$(ENV) python scripts/warm_numba.py
 
-test: warm ## unit tests, every chapter cell by cell (nbval), the no-execution -W -n build
+test: warm ## the linter (ruff), unit tests, every chapter cell by cell (nbval), the -W -n build
+	$(ENV) ruff check .
 	$(ENV) python -m pytest -n 2 tests chapters
 
 # Every chapter, cell by cell, under three CPU kernel families (DESIGN.md section 5): the

@@ -26,8 +26,9 @@ As a Sphinx extension (``local_extensions`` in ``_config.yml``) it
 
 - provides the ``{exercise-index}`` directive (no arguments, no content): one row per exercise
   with a link to it, a short link to its chapter (its number), its title or first sentence
-  and the name of its checker in the chapter's exercises module (or "none"). The page holding the directive is re-read on every build, since it depends on all
-  chapters; it warns (so ``-W`` fails) on the problems :func:`validate` finds.
+  and the name of its checker in the chapter's exercises module (or "none"). The page
+  holding the directive is re-read on every build, since it depends on all chapters; it
+  warns (so ``-W`` fails) on the problems :func:`validate` finds.
 - with ``exercise_index_student_edition = True`` (set only by ``scripts/student_config.py`` for
   ``make book-student``) removes every solution from the doctree before anything is written,
   together with its *solution region*: the nodes after the solution up to the next exercise or

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 
 def setup(app):
-    from sphinx.util import logging
-
     import sphinx_thebe
+    from sphinx.util import logging
 
     removed = 0
     for listeners in app.events.listeners.values():

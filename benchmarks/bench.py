@@ -62,8 +62,15 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 import relubook as rb  # noqa: E402
 from relubook.dynamics import auto_backend, warm_up  # noqa: E402
-from relubook.speed import (gd_runner, general_problem, max_param_diff,  # noqa: E402
-                            orthogonal_problem, problem, roofline, throughput)
+from relubook.speed import (  # noqa: E402
+    gd_runner,
+    general_problem,
+    max_param_diff,
+    orthogonal_problem,
+    problem,
+    roofline,
+    throughput,
+)
 from relubook.torch_loop import torch_gradient_descent, torch_module  # noqa: E402
 
 torch.set_num_threads(1)

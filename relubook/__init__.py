@@ -31,7 +31,8 @@ from .model import ShallowNet, random_net, relu
 from .piecewise import PiecewiseLinear
 
 __all__ = [
-    "Check", "check", "ShallowNet", "PiecewiseLinear", "Trajectory", "gradient_descent", "gradient_flow",
+    "Check", "check", "ShallowNet", "PiecewiseLinear", "Trajectory", "gradient_descent",
+    "gradient_flow",
     "langevin", "random_net", "relu", "data", "dynamics", "exercises", "interpolants",
     "landscape", "mean_field", "model", "orthogonal", "piecewise", "plots", "regimes",
     "single_neuron", "speed", "torch_loop", "widgets",

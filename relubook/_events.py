@@ -327,7 +327,7 @@ class EventFlow:
         self.P = P
         self.X = np.ascontiguousarray(X, dtype=np.float64)
         self.y = np.ascontiguousarray(y, dtype=np.float64)
-        n, (m, d) = self.X.shape[0], P[3].shape
+        n, m = self.X.shape[0], P[3].shape[0]
         W, b = P[3], P[4]
         self.pattern = (self.X @ W.T + b) > 0.0
         self.slide = np.full(m, -1, np.int64)

@@ -21,9 +21,20 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._kernels import _FASTMATH, _TABLEAUS, EULER, _output_bias, _residual, _stage_buffers, \
-    _tableau, _typed, _update
-from ._rng import fill_normal  # _rng 3: numba's cache key is this file's text only; bump when _rng.py changes
+from ._kernels import (
+    _FASTMATH,
+    _TABLEAUS,
+    EULER,
+    _output_bias,
+    _residual,
+    _stage_buffers,
+    _tableau,
+    _typed,
+    _update,
+)
+from ._rng import (
+    fill_normal,  # _rng 3: numba's cache key is this file's text only; bump when _rng.py changes
+)
 
 _GEMM_BLOCK = 256      # neurons per block: Z_b and M_b (nb x n) stay in L2 for n up to ~100
 
@@ -180,7 +191,7 @@ class GemmEngine:
         self.tableaus = {method: _tableau(method, self.dtype) for method in _TABLEAUS}
 
     def _run(self, s, has_bias, train_c, h, wd, gscale, noise, ns, method, steps,
-             key=np.uint64(0), first=0) -> float:
+             key=np.uint64(0), first=0) -> float:  # noqa: B008 (a constant)
         P, m, d = self.P, self.m, self.d
         flat = (P[1], P[0][m:m + m * d], P[4])
         point, vsum = _stage_buffers(method, flat)

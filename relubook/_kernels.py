@@ -61,7 +61,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._rng import fill_normal  # _rng 3: numba's cache key is this file's text only; bump when _rng.py changes
+from ._rng import (
+    fill_normal,  # _rng 3: numba's cache key is this file's text only; bump when _rng.py changes
+)
 
 # Reassociation and contraction let LLVM vectorise the reductions; NaN/inf semantics are
 # kept (no 'nnan'/'ninf'), so a diverging run is still detected.
@@ -488,7 +490,7 @@ def _orth_engine(ys, sq, work, theta, point, vsum, s, has_bias, train_c, h, wd, 
         acc[k] = t
     loss, rsum = _residual(ys, ys, acc, r, False, empty, empty, empty, empty, s, c[0])
     vc = 0.0
-    for t in range(steps):
+    for _step in range(steps):
         for st in range(stages):
             alpha, beta = alphas[st], betas[st]
             for k in range(n):
@@ -575,7 +577,7 @@ class Engine:
         self.tableaus = {method: _tableau(method, self.dtype) for method in _TABLEAUS}
 
     def _run(self, s, has_bias, train_c, h, wd, gscale, noise, ns, method, steps,
-             key=np.uint64(0), first=0) -> float:
+             key=np.uint64(0), first=0) -> float:  # noqa: B008 (a constant)
         P, dt = self.P, self.dtype
         theta = (P[1], P[2].reshape(1, -1), P[4], P[5])
         point, vsum = _stage_buffers(method, theta[:3])

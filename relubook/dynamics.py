@@ -19,9 +19,9 @@ from tqdm.auto import tqdm
 
 from . import _kernels as K
 from . import _rng
+from ._events import EventFlow
 from ._gemm import GemmEngine
 from ._gemm import step_cost as gemm_step_cost
-from ._events import EventFlow
 from ._torch_backend import TorchEngine, check_device
 from ._validate import as_array, as_float, as_int, as_rng
 from .model import ShallowNet

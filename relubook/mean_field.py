@@ -585,7 +585,7 @@ class TVSolution:
             return self.net().to_piecewise()
         return ShallowNet(a=a, w=facing, b=b).to_piecewise()
 
-    def knots(self, merge: float = 1e-6, tol: float = 1e-9) -> "Knots":
+    def knots(self, merge: float = 1e-6, tol: float = 1e-9) -> Knots:
         """The knots of ``f``: atoms clustered by :func:`cluster_knots`."""
         return cluster_knots(self.phi, self.mu, merge=merge, tol=tol)
 

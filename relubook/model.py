@@ -86,7 +86,7 @@ class ShallowNet:
         object.__setattr__(self, "scale", as_float(self.scale, "scale", positive=True))
 
     @classmethod
-    def _trusted(cls, a, w, b, c: float, scale: float) -> "ShallowNet":
+    def _trusted(cls, a, w, b, c: float, scale: float) -> ShallowNet:
         """A network from arrays the caller has already checked (float, finite, matching
         shapes): the training engine's snapshots. Copies them, as the constructor does,
         without its checks (which cost more than a small training chunk)."""
@@ -113,7 +113,7 @@ class ShallowNet:
         """Whether the hidden neurons have biases."""
         return self.b is not None
 
-    def replace(self, **changes) -> "ShallowNet":
+    def replace(self, **changes) -> ShallowNet:
         """A copy with some fields replaced, e.g. ``net.replace(c=0.5)``."""
         return dataclasses.replace(self, **changes)
 
@@ -160,7 +160,7 @@ class ShallowNet:
         x, y = self._check_data(x, y)
         return 0.5 * float(np.mean((self(x) - y) ** 2))
 
-    def grad(self, x, y) -> "ShallowNet":
+    def grad(self, x, y) -> ShallowNet:
         """Gradient of :meth:`loss` with respect to every parameter.
 
         Returns a :class:`ShallowNet` of the same shape whose fields hold the partial

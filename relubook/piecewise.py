@@ -64,7 +64,7 @@ class PiecewiseLinear:
             arr.setflags(write=False)
 
     @classmethod
-    def from_jumps(cls, knots, jumps, *, intercept: float, slope: float) -> "PiecewiseLinear":
+    def from_jumps(cls, knots, jumps, *, intercept: float, slope: float) -> PiecewiseLinear:
         """Build ``intercept + slope * x + sum_k jumps_k * relu(x - knots_k)``.
 
         Knots may repeat (their jumps add) and come in any order. The slopes of the pieces
@@ -209,7 +209,7 @@ class PiecewiseLinear:
         off = np.min(np.abs(pos[:, None] - x[None, :]), axis=1, initial=np.inf) > away
         return int(pos.size), int(off.sum())
 
-    def max_abs_diff(self, other: "PiecewiseLinear", interval=None) -> float:
+    def max_abs_diff(self, other: PiecewiseLinear, interval=None) -> float:
         """Exact ``sup |self - other|`` over the real line or over ``interval = (lo, hi)``.
 
         Over the whole line the result is ``inf`` when the outer slopes differ by more than

@@ -45,8 +45,7 @@ from tqdm.auto import tqdm
 
 from ._validate import as_array, as_float, as_int, as_rng, paired_1d
 from .dynamics import Trajectory, gradient_descent
-from .interpolants import (KernelInterpolant, ambiguous_gaps, least_curvature_mass,
-                           linear_spline)
+from .interpolants import KernelInterpolant, ambiguous_gaps, least_curvature_mass, linear_spline
 from .model import ShallowNet
 
 _MAX_HALVINGS = 30   # retries of a diverging chunk in train()
@@ -455,8 +454,9 @@ def train(net: ShallowNet, x, y, steps: int, *, chunk: int = 5000, factor: float
     ``chunk``, with ``lr = stable_lr(net, x, y, factor)`` at the start of each chunk, and stops
     early once the loss is below ``loss_tol``. If a chunk diverges (its loss ends above
     1.5 times its initial loss) or switches every neuron off on the data, it is run again
-    with half the ``factor``, which is kept for the rest of the run. Training also stops if no neuron is active at any data point (a
-    stationary point). Times are in flow units (the sum of ``lr`` over the steps taken).
+    with half the ``factor``, which is kept for the rest of the run. Training also stops if
+    no neuron is active at any data point (a stationary point). Times are in flow units (the
+    sum of ``lr`` over the steps taken).
 
     Returns
     -------

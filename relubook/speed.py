@@ -41,7 +41,8 @@ from .dynamics import Trajectory, gradient_descent
 from .model import ShallowNet, random_net
 
 __all__ = ["Timing", "interleaved", "steps_for", "throughput", "gd_runner", "problem",
-           "orthogonal_problem", "general_problem", "max_param_diff", "Roofline", "roofline", "cache_sizes",
+           "orthogonal_problem", "general_problem", "max_param_diff", "Roofline", "roofline",
+           "cache_sizes",
            "dense_step_flops", "dense_step_bytes", "step_limit"]
 
 _DTYPES = ("float64", "float32")

@@ -14,8 +14,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relubook import ShallowNet, data, gradient_descent, gradient_flow, langevin, random_net
-from relubook import _rng
+from relubook import ShallowNet, _rng, data, gradient_descent, gradient_flow, langevin, random_net
 from relubook.dynamics import auto_backend, warm_up
 from relubook.torch_loop import torch_gradient_descent
 

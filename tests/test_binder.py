@@ -49,7 +49,8 @@ BOOK_PINS, _ = _requirements(ROOT / "requirements.txt")
 def test_binder_files_present():
     for name in ("requirements.txt", "postBuild", "overrides.json"):
         assert (BINDER / name).is_file(), f"binder/{name} is missing"
-    assert (BINDER / "postBuild").stat().st_mode & stat.S_IXUSR, "binder/postBuild must be executable"
+    assert (BINDER / "postBuild").stat().st_mode & stat.S_IXUSR, (
+        "binder/postBuild must be executable")
 
 
 def test_torch_is_the_cpu_only_build():
@@ -110,9 +111,11 @@ def test_postbuild_installs_relubook_and_the_overrides(tmp_path):
     subprocess.run(["bash", str(BINDER / "postBuild")], cwd=ROOT, env=env, check=True,
                    capture_output=True, timeout=60)
     calls = log.read_text(encoding="utf-8").splitlines()
-    assert any(re.match(r"(pip|python3? -m pip) install\b.*(-e \.|\s\.)(\s|$)", c) for c in calls), calls
+    assert any(re.match(r"(pip|python3? -m pip) install\b.*(-e \.|\s\.)(\s|$)", c)
+               for c in calls), calls
     installed = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
-    assert installed.is_file(), "postBuild did not install overrides.json into JupyterLab's settings"
+    assert installed.is_file(), (
+        "postBuild did not install overrides.json into JupyterLab's settings")
     assert json.loads(installed.read_text()) == json.loads((BINDER / "overrides.json").read_text())
 
 

@@ -13,8 +13,7 @@ import pytest
 import torch
 from scipy.integrate import solve_ivp
 
-from relubook import (ShallowNet, Trajectory, gradient_descent, gradient_flow, langevin,
-                      random_net)
+from relubook import ShallowNet, Trajectory, gradient_descent, gradient_flow, langevin, random_net
 from relubook.dynamics import warm_up
 from relubook.torch_loop import torch_gradient_descent
 

@@ -173,7 +173,8 @@ def test_the_book_has_exercises_and_no_problems():
 
 def test_every_chapter_with_exercises_imports_its_exercises_module():
     missing = sorted({e.path.name for e in EXERCISES if e.module is None})
-    assert not missing, f"chapters without `from relubook.exercises import <m> as exercises`: {missing}"
+    assert not missing, (
+        f"chapters without `from relubook.exercises import <m> as exercises`: {missing}")
 
 
 def test_every_named_checker_exists_and_gives_feedback():
@@ -197,7 +198,8 @@ def test_every_checker_is_named_by_some_exercise():
     for module in sorted({e.module for e in EXERCISES if e.module}):
         mod = importlib.import_module(f"relubook.exercises.{module}")
         for name in getattr(mod, "__all__", []):
-            if name.startswith("check_") and name != "check_close" and inspect.isfunction(getattr(mod, name)):
+            if name.startswith("check_") and name != "check_close" \
+                    and inspect.isfunction(getattr(mod, name)):
                 if f"relubook.exercises.{module}.{name}" not in named:
                     unused.append(f"relubook.exercises.{module}.{name}")
     assert not unused, f"checkers no exercise statement names: {unused}"

@@ -14,11 +14,19 @@ from hypothesis import strategies as st
 from scipy.integrate import quad
 
 from relubook import PiecewiseLinear, data
-from relubook.interpolants import (KernelInterpolant, ambiguous_gaps, arccos_kernel,
-                                   cubic_curvature_mass, kernel_interpolant,
-                                   least_curvature_mass, linear_spline,
-                                   min_variation_norm_interpolant, natural_cubic_spline,
-                                   secant_slope_jumps, uniform_knot_kernel)
+from relubook.interpolants import (
+    KernelInterpolant,
+    ambiguous_gaps,
+    arccos_kernel,
+    cubic_curvature_mass,
+    kernel_interpolant,
+    least_curvature_mass,
+    linear_spline,
+    min_variation_norm_interpolant,
+    natural_cubic_spline,
+    secant_slope_jumps,
+    uniform_knot_kernel,
+)
 
 POINTS = np.array([-0.9, -0.35, 0.0, 0.4, 0.85])
 

@@ -16,8 +16,8 @@ from scipy.integrate import quad
 import relubook.landscape as ls
 from relubook import ShallowNet, random_net
 from relubook.exercises import landscape as ex
-from tests.feedback_checks import assert_malformed
 from relubook.widgets import landscape as wid
+from tests.feedback_checks import assert_malformed
 from tests.widget_checks import assert_controls_update, assert_draws_quickly, control_values
 
 matplotlib.use("Agg")

@@ -18,8 +18,8 @@ from scipy.optimize import linprog, root
 import relubook.mean_field as mf
 from relubook import langevin, random_net
 from relubook.exercises import mean_field as ex
-from tests.feedback_checks import assert_malformed
 from relubook.widgets import mean_field as wid
+from tests.feedback_checks import assert_malformed
 from tests.widget_checks import assert_controls_update, assert_draws_quickly, control_values
 
 matplotlib.use("Agg")
@@ -28,7 +28,7 @@ TWO_X, TWO_Y = np.array([-10.0, 10.0]), np.array([2.0, 2.0])
 X6, Y6 = mf.random_dataset(6, seed=0)
 
 
-def datasets(draw_n=st.integers(2, 9)):
+def datasets(draw_n=st.integers(2, 9)):  # noqa: B008 (hypothesis strategies are values)
     """Random data sets with distinct inputs, and a regularisation."""
     @st.composite
     def build(draw):

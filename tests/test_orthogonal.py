@@ -16,10 +16,14 @@ import relubook.orthogonal as orth
 from relubook import ShallowNet, gradient_flow
 from relubook.data import orthogonal_inputs
 from relubook.exercises import orthogonal as ex
-from tests.feedback_checks import assert_malformed
 from relubook.widgets import orthogonal as wid
-from tests.widget_checks import (assert_controls_update, assert_draws_quickly, control_values,
-                                 each_control_over_its_range)
+from tests.feedback_checks import assert_malformed
+from tests.widget_checks import (
+    assert_controls_update,
+    assert_draws_quickly,
+    control_values,
+    each_control_over_its_range,
+)
 
 matplotlib.use("Agg")
 torch.set_num_threads(1)

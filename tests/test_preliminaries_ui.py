@@ -8,10 +8,14 @@ import pytest
 
 from relubook.exercises import Feedback, check_close
 from relubook.exercises import preliminaries as ex
-from tests.feedback_checks import assert_malformed
 from relubook.widgets import preliminaries as wid
-from tests.widget_checks import (assert_controls_update, assert_draws_quickly, control_values,
-                                 each_control_over_its_range)
+from tests.feedback_checks import assert_malformed
+from tests.widget_checks import (
+    assert_controls_update,
+    assert_draws_quickly,
+    control_values,
+    each_control_over_its_range,
+)
 
 matplotlib.use("Agg")
 

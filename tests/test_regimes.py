@@ -22,8 +22,8 @@ import relubook.regimes as rg
 from relubook import ShallowNet, data, gradient_flow, interpolants
 from relubook.exercises import Feedback
 from relubook.exercises import regimes as ex
-from tests.feedback_checks import assert_malformed
 from relubook.widgets import regimes as wid
+from tests.feedback_checks import assert_malformed
 from tests.widget_checks import assert_controls_update, assert_draws_quickly, control_values
 
 matplotlib.use("Agg")
@@ -316,7 +316,8 @@ def test_curvature_weight_identity_needs_a_symmetric_law():
 
 def test_relative_sup_distance():
     x = np.array([0.0, 1.0])
-    assert rg.relative_sup_distance(lambda t: 2 * t + 0.1, lambda t: 2 * t, x) == pytest.approx(0.05)
+    distance = rg.relative_sup_distance(lambda t: 2 * t + 0.1, lambda t: 2 * t, x)
+    assert distance == pytest.approx(0.05)
     with pytest.raises(ValueError, match="constant"):
         rg.relative_sup_distance(np.sin, lambda t: 0 * t, x)
 

@@ -11,10 +11,9 @@ from hypothesis import strategies as st
 
 import relubook.single_neuron as sn
 from relubook.exercises import single_neuron as ex
-from tests.feedback_checks import assert_malformed
 from relubook.widgets import single_neuron as wid
-from tests.widget_checks import (assert_draws_quickly, control_values,
-                                 each_control_over_its_range)
+from tests.feedback_checks import assert_malformed
+from tests.widget_checks import assert_draws_quickly, control_values, each_control_over_its_range
 
 matplotlib.use("Agg")
 torch.set_num_threads(1)

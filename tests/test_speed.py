@@ -15,7 +15,6 @@ import relubook
 from relubook import ShallowNet, gradient_descent, speed
 from relubook._kernels import is_orthogonal as rb_is_orthogonal
 
-
 # ---- timing ------------------------------------------------------------------------------
 
 def test_interleaved_returns_medians_of_every_run_in_turn():

@@ -24,7 +24,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-_spec = importlib.util.spec_from_file_location("exercise_index", ROOT / "_ext" / "exercise_index.py")
+_spec = importlib.util.spec_from_file_location("exercise_index",
+                                               ROOT / "_ext" / "exercise_index.py")
 exercise_index = importlib.util.module_from_spec(_spec)
 sys.modules["exercise_index"] = exercise_index
 _spec.loader.exec_module(exercise_index)

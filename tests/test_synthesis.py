@@ -14,8 +14,8 @@ from relubook import PiecewiseLinear, data, interpolants
 from relubook import mean_field as mf
 from relubook import regimes as rg
 from relubook.exercises import synthesis as ex
-from tests.feedback_checks import assert_malformed
 from relubook.widgets import synthesis as wid
+from tests.feedback_checks import assert_malformed
 from tests.widget_checks import assert_controls_update, assert_draws_quickly, control_values
 
 matplotlib.use("Agg")
@@ -95,7 +95,8 @@ def test_check_bias_map():
     fb = ex.check_bias_map(wrong)
     assert not fb and "knots freeze" in fb.message
     assert_malformed(ex.check_bias_map([("a", "b")]), "dict")
-    assert_malformed(ex.check_bias_map({"large input weights, small output weights": "cubic spline"}), "keys")
+    assert_malformed(
+        ex.check_bias_map({"large input weights, small output weights": "cubic spline"}), "keys")
     bad = dict(ex.BIASES)
     bad["small input weights, large output weights"] = "quintic spline"
     assert_malformed(ex.check_bias_map(bad), "must be one of")

@@ -12,8 +12,14 @@ import re
 import numpy as np
 import pytest
 
-from relubook import (PiecewiseLinear, ShallowNet, gradient_descent, gradient_flow, langevin,
-                      random_net)
+from relubook import (
+    PiecewiseLinear,
+    ShallowNet,
+    gradient_descent,
+    gradient_flow,
+    langevin,
+    random_net,
+)
 from relubook.torch_loop import torch_gradient_descent
 
 NAN, INF = float("nan"), float("inf")

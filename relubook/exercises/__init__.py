@@ -15,6 +15,7 @@ from ._feedback import (
     feedback_mode,
     set_feedback_mode,
 )
+
 from . import (  # one module per chapter  # isort: skip
     landscape,
     mean_field,
