@@ -102,6 +102,7 @@ def lab(tmp_path_factory):
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root",
+         "--ServerApp.disable_check_xsrf=True",        # _shut_down_kernels' DELETE requests
          f"--config={REPO / 'binder' / 'jupyter_server_config.py'}",
          f"--ServerApp.root_dir={root}", f"--LabApp.app_settings_dir={tmp / 'settings'}",
          f"--LabApp.user_settings_dir={tmp / 'user-settings'}",
@@ -187,8 +188,19 @@ _EXPLORER = f"""() => {{
 }}"""
 
 
+def _shut_down_kernels(base: str) -> None:
+    """One kernel per chapter, not seven at once (Jupyter Server's REST API, bounded waits)."""
+    with urllib.request.urlopen(base + "api/kernels", timeout=10) as response:
+        kernels = json.load(response)
+    for kernel in kernels:
+        request = urllib.request.Request(base + f"api/kernels/{kernel['id']}", method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
+
+
 def _open_chapter(page, lab, chapter):
-    page.goto(lab["base"] + f"lab/tree/chapters/{chapter}", wait_until="load")
+    # ?reset: a fresh workspace, as a new Binder session has; without it JupyterLab reopens the
+    # previous chapter beside this one, and its kernel and dialogs get in the way.
+    page.goto(lab["base"] + f"lab/tree/chapters/{chapter}?reset", wait_until="load")
     page.wait_for_function(f"() => {{ const s = ({_OPENED})(); return s && s.ready && "
                            f"s.cells > 0 && s.kernel === 'idle'; }}", timeout=OPEN_TIMEOUT_MS)
     page.wait_for_timeout(1500)  # anything that would mark it modified after the kernel starts
@@ -229,7 +241,9 @@ def _book_numbering(page, chapter):
 
 
 def _run_all(page):
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # Not awaited: the command's promise waits on the whole run (and forever on a dialog); the
+    # loop below polls with a deadline instead.
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while True:
         state = page.evaluate(_RUN_STATE)
@@ -298,3 +312,4 @@ def test_chapter_runs_in_jupyterlab(lab, browser, shots, chapter):
                 f"{chapter}: the explorer's figure did not change after moving its first slider")
     finally:
         context.close()
+        _shut_down_kernels(lab["base"])
