@@ -32,9 +32,9 @@ from ._kernels import (
     _typed,
     _update,
 )
-from ._rng import (
-    fill_normal,  # _rng 3: numba's cache key is this file's text only; bump when _rng.py changes
-)
+
+# _rng 3: numba's cache key is this file's text only; bump when _rng.py changes
+from ._rng import fill_normal
 
 _GEMM_BLOCK = 256      # neurons per block: Z_b and M_b (nb x n) stay in L2 for n up to ~100
 

@@ -178,7 +178,7 @@ def draw_dynamics(log10_lam: int = -8, s: float = 4.0, width: int = 200, seed: i
     x, y = orth.example_data()
     log_inv = math.log(10.0 ** -log10_lam)
     i = int(np.argmin(np.abs(traj.t - s * log_inv)))
-    fig, (ax_loss, ax_pos, ax_neg) = axes(3, width=2.75, height=2.9)
+    fig, (ax_loss, ax_pos, ax_neg) = axes(3, height=2.9)
     ax_loss.semilogy(traj.t / log_inv, np.maximum(traj.loss, 1e-16), color="k", lw=1.2)
     rate_p, rate_m = orth.growth_rates(x, y)
     for r in (rate_p, rate_m):

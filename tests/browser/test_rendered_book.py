@@ -398,8 +398,8 @@ def test_images_load(visits, rel):
 
 
 # A figure shown below this fraction of its natural width has tick labels of about 6-7 px
-# (matplotlib's 10 pt at the inline backend's resolution): three panels side by side must be
-# drawn narrower (relubook.plots.axes(3, width=...)) or in two rows.
+# (matplotlib's 10 pt at the inline backend's resolution); relubook.plots.axes caps a row of
+# panels at plots.MAX_WIDTH inches for that reason.
 MIN_FIGURE_SCALE = 0.72
 
 

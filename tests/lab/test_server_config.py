@@ -41,7 +41,8 @@ def manager(tmp_path):
 
 
 def _first_markdown(model) -> str:
-    return next(c for c in model["content"]["cells"] if c["cell_type"] == "markdown")["source"]
+    cell = SERVER_CONFIG["_first_markdown_cell"](model["content"])
+    return SERVER_CONFIG["_source"](cell)
 
 
 def _saved_by_jupytext(tmp_path, path) -> bytes:
