@@ -1,12 +1,19 @@
-r"""Training dynamics: gradient descent, gradient flow and Langevin dynamics.
+r"""Training dynamics: gradient descent, gradient flow and Langevin dynamics, and the driver
+every dynamics of the package runs on.
 
 Every function here drives the compiled kernels (``relubook._kernels``) in chunks of
-thousands of steps, so that snapshots can be recorded (log-spaced in time by default, which
-suits the long plateaus of small initialisations) and a progress bar can be shown. Time is
+thousands of steps, so that snapshots can be recorded and a progress bar can be shown. Time is
 measured in the units of the gradient flow: ``t = steps * lr`` for the discrete dynamics.
 
 Which parameters move: ``a`` and ``w`` always, ``b`` when the network has hidden biases, and
 the output bias ``c`` only with ``train_c=True`` (most papers in this book have none).
+
+How any dynamics is run (here and in the paper modules, whose kernels integrate other vector
+fields): :func:`fixed_steps` turns ``t_end`` and ``dt`` into a number of steps and the exact
+step, :data:`SCHEMES` maps ``"euler"``, ``"heun"``, ``"rk4"`` to the one code every kernel
+reads, :func:`snapshot_steps` says what ``record`` and ``spacing`` mean, and :func:`drive`
+runs the steps up to each snapshot with the progress bar and the one divergence error. A
+result's ``t`` holds the snapshot times and its ``loss`` the loss curve over ``t``.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from ._validate import as_array, as_float, as_int, as_rng
 from .model import ShallowNet
 
 __all__ = ["Trajectory", "gradient_descent", "gradient_flow", "langevin", "auto_backend",
-           "warm_up"]
+           "SCHEMES", "scheme_code", "fixed_steps", "snapshot_steps", "drive", "warm_up"]
 
 _WORK_PER_CHUNK = 4_000_000   # (point, neuron) pairs per kernel call: a few milliseconds
 _NOISE_PER_CHUNK = 1 << 20    # Gaussian draws held in memory at once by langevin
@@ -213,6 +220,78 @@ class _State:
         return max(1, _WORK_PER_CHUNK // cost)
 
 
+# ---------------------------------------------------------------- the driver
+SCHEMES = {"heun": K.HEUN, "rk4": K.RK4, "euler": K.EULER}
+"""The one table of integration schemes: name -> the code every compiled kernel reads."""
+SPACINGS = ("log", "linear")
+
+
+def scheme_code(method) -> int:
+    """The kernel code of the scheme ``method`` (a key of :data:`SCHEMES`)."""
+    if not isinstance(method, str) or method not in SCHEMES:
+        raise ValueError(f"method must be one of {sorted(SCHEMES)}, got {method!r}")
+    return SCHEMES[method]
+
+
+def fixed_steps(t_end: float, dt: float) -> tuple[int, float]:
+    """The number of steps and the exact step for integrating to ``t_end`` with step ``dt``.
+
+    ``steps = ceil(t_end / dt)`` (up to ``1e-9`` relative, so that ``t_end = 10 dt`` is
+    ten steps) and ``h = t_end / steps``, which is ``dt`` shrunk slightly so that ``t_end``
+    is a whole number of steps; ``(0, dt)`` for ``t_end = 0``.
+
+    Returns
+    -------
+    steps : int
+    h : float
+    """
+    t_end = as_float(t_end, "t_end", nonnegative=True)
+    dt = as_float(dt, "dt", positive=True)
+    steps = math.ceil(t_end / dt - 1e-9)
+    return steps, (t_end / steps if steps > 0 else dt)
+
+
+def snapshot_steps(record, steps: int, h: float, *, spacing: str = "log") -> np.ndarray:
+    """Step indices of the snapshots of a run of ``steps`` steps of size ``h``.
+
+    The one meaning of ``record`` in every dynamics of the package:
+
+    - an int ``k >= 2``: ``k`` snapshots (fewer when two round to the same step), spaced
+      by ``spacing``: ``"log"`` (the default) puts ``k - 1`` of them at the steps
+      ``round(geomspace(1, steps, k - 1))``, which resolves the long plateaus of small
+      initialisations; ``"linear"`` puts them at ``round(linspace(0, steps, k))``;
+    - ``"all"``: every step;
+    - an array of times in ``[0, steps * h]``, each rounded to the nearest step.
+
+    The initial and the final states are always recorded.
+
+    Returns
+    -------
+    ndarray of int64, shape (k,)
+        Sorted, distinct step indices from 0 to ``steps``.
+    """
+    spacing = _choice(spacing, "spacing", SPACINGS)
+    if isinstance(record, str):
+        if record != "all":
+            raise ValueError(f"record must be an int >= 2, an array of times or 'all', got "
+                             f"{record!r}")
+        marks = np.arange(steps + 1)
+    elif isinstance(record, (int, np.integer)) and not isinstance(record, bool):
+        k = as_int(record, "record", minimum=2)
+        if spacing == "linear":
+            marks = np.round(np.linspace(0, steps, k))
+        else:
+            marks = np.round(np.geomspace(1, max(steps, 1), k - 1)) if k > 2 else np.zeros(0)
+    else:
+        times = as_array(record, "record", ndim=1)
+        if np.any(times < 0) or np.any(times > steps * h * (1 + 1e-12)):
+            raise ValueError(f"record times must lie in [0, {steps * h:.6g}], the length of "
+                             f"the run ({steps} steps of {h:.6g})")
+        marks = np.round(times / h)
+    marks = np.concatenate(([0, steps], marks))
+    return np.unique(np.clip(marks, 0, steps).astype(np.int64))
+
+
 class _NoBar:
     """Stands for a progress bar when there is none (a disabled tqdm costs ~30 us)."""
 
@@ -226,53 +305,82 @@ class _NoBar:
         pass
 
 
-def _record_steps(record, total: int, dt: float) -> np.ndarray:
-    """Step indices of the snapshots: ``record`` log-spaced ones, or the given times.
+def drive(advance, marks: np.ndarray, h: float, *, what: str, finite=math.isfinite,
+          chunk: int | None = None, progress: bool = False):
+    """Run a dynamics up to each of its snapshot steps; the loop every dynamics shares.
 
-    The initial and the final states are always recorded.
+    A generator: for each mark it calls ``advance(k)`` (which runs ``k`` more steps of the
+    compiled kernel and returns a value to test, such as the loss) until the mark is
+    reached, then yields the step reached, so the caller records its snapshot.
+
+    Parameters
+    ----------
+    advance : callable, int -> object
+        Runs ``k`` steps.
+    marks : ndarray of int, shape (k,)
+        Sorted step indices, from :func:`snapshot_steps`.
+    h : float
+        The step, for the time in the error message.
+    what : str
+        Name of the dynamics, for the progress bar and the error message.
+    finite : callable, object -> bool
+        Whether the value returned by ``advance`` shows a finite state.
+    chunk : int, optional
+        At most this many steps per call of ``advance`` (default: up to the next mark).
+    progress : bool
+        Show a progress bar (tqdm) over the steps.
+
+    Yields
+    ------
+    int
+        The step reached, each mark in turn.
+
+    Raises
+    ------
+    FloatingPointError
+        When ``finite`` fails: the dynamics diverged, the step is too large.
     """
-    if isinstance(record, (int, np.integer)) and not isinstance(record, bool):
-        k = as_int(record, "record", minimum=2)
-        steps = np.round(np.geomspace(1, max(total, 1), k - 1)) if k > 2 else np.zeros(0)
-    else:
-        times = as_array(record, "record", ndim=1)
-        if np.any(times < 0) or np.any(times > total * dt * (1 + 1e-12)):
-            raise ValueError(f"record times must lie in [0, {total * dt:.6g}], the length of "
-                             f"the run ({total} steps of {dt:.6g})")
-        steps = np.round(times / dt)
-    return np.unique(np.clip(np.concatenate(([0, total], steps)), 0, total).astype(np.int64))
-
-
-def _run(state: _State, advance, total: int, dt: float, record, progress: bool,
-         what: str, max_chunk: int | None = None) -> Trajectory:
-    """Advance ``state`` to step ``total``, recording snapshots; ``advance(k)`` runs k steps."""
-    marks = _record_steps(record, total, dt)
-    t, loss, nets = [], [], []
-    done, value = 0, None
-    with tqdm(total=total, desc=what, unit="step") if progress else _NoBar() as bar:
+    done = 0
+    with tqdm(total=int(marks[-1]), desc=what, unit="step") if progress else _NoBar() as bar:
         for mark in marks:
             while done < mark:
-                k = min(state.chunk(), mark - done, max_chunk or total)
+                k = int(mark - done) if chunk is None else min(chunk, int(mark - done))
                 value = advance(k)
                 done += k
                 bar.update(k)
-                if not (math.isfinite(value) and state.finite()):
-                    raise FloatingPointError(
-                        f"{what} diverged before t = {done * dt:.4g} (step {done}); "
-                        f"use a smaller step size")
-            t.append(done * dt)
-            if done == 0:                   # the input network, exactly, in any precision
-                loss.append(state.initial_loss())
-                nets.append(state.initial_net())
-            else:
-                loss.append(state.loss(value))
-                nets.append(state.net())
+                if not finite(value):
+                    raise FloatingPointError(f"{what} diverged before t = {done * h:.4g} "
+                                             f"(step {done}); use a smaller step size")
+            yield done
+
+
+def _run(state: _State, advance, total: int, h: float, record, spacing: str,
+         progress: bool, what: str, max_chunk: int | None = None) -> Trajectory:
+    """Advance ``state`` to step ``total``, recording a :class:`Trajectory`."""
+    t, loss, nets, value = [], [], [], [None]
+
+    def step(k):
+        value[0] = advance(k)
+        return value[0]
+
+    marks = snapshot_steps(record, total, h, spacing=spacing)
+    chunk = min(state.chunk(), max_chunk or total) if total else None
+    finite = lambda v: math.isfinite(v) and state.finite()
+    for done in drive(step, marks, h, what=what, finite=finite, chunk=chunk,
+                      progress=progress):
+        t.append(done * h)
+        if done == 0:                       # the input network, exactly, in any precision
+            loss.append(state.initial_loss())
+            nets.append(state.initial_net())
+        else:
+            loss.append(state.loss(value[0]))
+            nets.append(state.net())
     return Trajectory(t=np.array(t), loss=np.array(loss), nets=nets)
 
 
 # ------------------------------------------------------------------ dynamics
 def gradient_descent(net: ShallowNet, x, y, lr: float, steps: int, *, record=100,
-                     weight_decay: float = 0.0, train_c: bool = False,
+                     spacing: str = "log", weight_decay: float = 0.0, train_c: bool = False,
                      progress: bool = False, backend: str = "auto",
                      dtype: str = "float64", device=None) -> Trajectory:
     r"""Full-batch gradient descent on ``L + (weight_decay / 2) ||theta||^2``.
@@ -292,11 +400,14 @@ def gradient_descent(net: ShallowNet, x, y, lr: float, steps: int, *, record=100
         Step size (positive).
     steps : int
         Number of steps.
-    record : int or array_like
-        Number of snapshots, log-spaced in time, or an explicit array of times in
-        ``[0, steps * lr]``; the initial and final states are always recorded. Times are
-        rounded to the nearest step: compare runs of different step sizes at times that are
-        multiples of both.
+    record : int, array_like or "all"
+        Number of snapshots, an explicit array of times in ``[0, steps * lr]``, or every
+        step: see :func:`snapshot_steps`, which is the rule of every dynamics in the
+        package. The initial and final states are always recorded. Times are rounded to the
+        nearest step: compare runs of different step sizes at times that are multiples of
+        both.
+    spacing : {"log", "linear"}
+        How an int ``record`` is spread over the run.
     weight_decay : float
         Coefficient of the ``l2`` penalty on ``a``, ``w`` and ``b``.
     train_c : bool
@@ -332,15 +443,15 @@ def gradient_descent(net: ShallowNet, x, y, lr: float, steps: int, *, record=100
                                 K.EULER, k)
         return st.engine.gd(net.scale, net.has_bias, st.train_c, lr, wd, k)
 
-    return _run(st, advance, steps, lr, record, progress, "gradient descent")
+    return _run(st, advance, steps, lr, record, spacing, progress, "gradient descent")
 
 
-_METHODS = {"heun": K.HEUN, "rk4": K.RK4, "euler": K.EULER}
 _DEFAULT_DT = {"heun": 0.01, "rk4": 0.02, "euler": 0.001}
 
 
 def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = None,
-                  method: str = "rk4", record=100, train_c: bool = False,
+                  method: str = "rk4", record=100, spacing: str = "log",
+                  train_c: bool = False,
                   progress: bool = False, backend: str = "auto",
                   dtype: str = "float64", device=None, events: bool = False) -> Trajectory:
     r"""The gradient flow :math:`\dot\theta = -\nabla L(\theta)` integrated to ``t_end``.
@@ -376,8 +487,10 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
         Step size; defaults to 0.02 (RK4), 0.01 (Heun) or 0.001 (Euler).
     method : {"rk4", "heun", "euler"}
         Integration scheme.
-    record : int or array_like
-        Number of log-spaced snapshots, or explicit times in ``[0, t_end]``.
+    record : int, array_like or "all"
+        Snapshots, as in :func:`gradient_descent` (times in ``[0, t_end]``).
+    spacing : {"log", "linear"}
+        As in :func:`gradient_descent`.
     train_c : bool
         Whether the output bias moves.
     progress : bool
@@ -392,12 +505,8 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
     -------
     Trajectory
     """
-    if not isinstance(method, str) or method not in _METHODS:
-        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
-    t_end = as_float(t_end, "t_end", nonnegative=True)
-    dt = _DEFAULT_DT[method] if dt is None else as_float(dt, "dt", positive=True)
-    total = math.ceil(t_end / dt - 1e-9)
-    h = t_end / total if total > 0 else dt
+    code = scheme_code(method)
+    total, h = fixed_steps(t_end, _DEFAULT_DT[method] if dt is None else dt)
     if not isinstance(events, bool):
         raise TypeError(f"events must be a bool, got {type(events).__name__}")
     if events and (backend not in ("auto", "dense") or dtype != "float64"):
@@ -405,7 +514,6 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
                          f"backend {backend!r} and dtype {dtype!r}")
     st = _State(net, x, y, train_c, "events" if events else
                 _resolve(backend, net, x, dtype, device=device), dtype, device)
-    code = _METHODS[method]
 
     def advance(k):
         if st.basis is not None:
@@ -413,11 +521,12 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
                                 code, k)
         return st.engine.flow(net.scale, net.has_bias, st.train_c, h, code, k)
 
-    return _run(st, advance, total, h, record, progress, f"gradient flow ({method})")
+    return _run(st, advance, total, h, record, spacing, progress, f"gradient flow ({method})")
 
 
 def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_decay: float,
-             *, seed, record=100, progress: bool = False, backend: str = "auto",
+             *, seed, record=100, spacing: str = "log", progress: bool = False,
+             backend: str = "auto",
              noise: str = "float64", device=None) -> Trajectory:
     r"""Noisy full-batch gradient descent on the mean-field time scale.
 
@@ -448,8 +557,10 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
         ``lambda``, non-negative.
     seed : int or numpy.random.Generator
         Source of the Gaussian noise.
-    record : int or array_like
+    record : int, array_like or "all"
         Snapshots, as in :func:`gradient_descent`.
+    spacing : {"log", "linear"}
+        As in :func:`gradient_descent`.
     progress : bool
         Show a progress bar.
     backend : {"auto", "dense", "sorted", "torch"}
@@ -505,7 +616,7 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
             return st.engine.langevin_torch(net.scale, net.has_bias, lr, wd, noise_scale,
                                             seed_t, k)
 
-        return _run(st, torch_steps, steps, lr, record, progress, "Langevin")
+        return _run(st, torch_steps, steps, lr, record, spacing, progress, "Langevin")
     if noise == "kernel":
         key, done = _rng.key_from(rng), [0]
 
@@ -515,14 +626,14 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
             done[0] += k
             return value
 
-        return _run(st, stream, steps, lr, record, progress, "Langevin")
+        return _run(st, stream, steps, lr, record, spacing, progress, "Langevin")
     rows = _NOISE_PER_CHUNK // st.theta.size + 1
     draw = _noise_source(noise, rng, rows, st.theta.size - 1, steps, noise_scale > 0)
 
     def advance(k):
         return st.engine.langevin(net.scale, net.has_bias, lr, wd, noise_scale, draw(k))
 
-    return _run(st, advance, steps, lr, record, progress, "Langevin", max_chunk=rows)
+    return _run(st, advance, steps, lr, record, spacing, progress, "Langevin", max_chunk=rows)
 
 
 def _noise_source(noise: str, rng: np.random.Generator, rows: int, width: int, steps: int,
@@ -577,7 +688,7 @@ def warm_up() -> None:
         for dtype in DTYPES:
             gradient_descent(net, x, y, lr=0.1, steps=2, record=2, backend=backend,
                              dtype=dtype)
-            for method in _METHODS:
+            for method in SCHEMES:
                 gradient_flow(net, x, y, t_end=0.1, method=method, record=2, backend=backend,
                               dtype=dtype)
         gradient_flow(net, x, y, t_end=0.1, record=2, events=True)

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.interpolate import CubicSpline, PPoly
-from scipy.optimize import linprog
 
 from ._validate import as_array, as_float, as_int, as_interval
+from .least_l1 import least_l1
 from .piecewise import PiecewiseLinear
 
 __all__ = ["natural_cubic_spline", "linear_spline", "kernel_interpolant",
@@ -278,16 +278,6 @@ def _knot_dictionary(x: np.ndarray, per_gap: int) -> tuple[np.ndarray, np.ndarra
     return knots[order], on_data[order]
 
 
-def _lp(cost: np.ndarray, A_eq: np.ndarray, b_eq: np.ndarray, bounds, A_ub=None, b_ub=None):
-    """One HiGHS solve with tight tolerances; raises ``RuntimeError`` if it fails."""
-    lp = linprog(cost, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds,
-                 method="highs", options={"primal_feasibility_tolerance": 1e-10,
-                                          "dual_feasibility_tolerance": 1e-10})
-    if lp.status != 0:
-        raise RuntimeError(f"min_variation_norm_interpolant: HiGHS failed ({lp.message})")
-    return lp
-
-
 def min_variation_norm_interpolant(x, y, *, per_gap: int = 8,
                                    prefer: str = "data") -> PiecewiseLinear:
     r"""An interpolant of least curvature mass :math:`\int |f''|`, by linear programming.
@@ -343,18 +333,15 @@ def min_variation_norm_interpolant(x, y, *, per_gap: int = 8,
         raise ValueError(f"prefer must be 'data' or 'off', got {prefer!r}")
     knots, on_data = _knot_dictionary(x, per_gap)
     features = np.maximum(x[:, None] - knots[None, :], 0.0)              # (n, q)
-    # variables: c, s (free), u (q), v (q) >= 0
-    A_eq = np.hstack((np.ones((x.size, 1)), x[:, None], features, -features))
-    bounds = [(None, None)] * 2 + [(0, None)] * (2 * knots.size)
-    mass = np.concatenate(([0.0, 0.0], np.ones(2 * knots.size)))
-    first = _lp(mass, A_eq, y, bounds)
-    budget = first.fun * (1 + 1e-9) + 1e-12 * (1 + np.abs(y).max())
+    affine = np.column_stack((np.ones(x.size), x))                         # c + s t, free
+    name = "min_variation_norm_interpolant"
+    first = least_l1(features, y, free=affine, what=name)
+    budget = first.value * (1 + 1e-9) + 1e-12 * (1 + np.abs(y).max())
     select = on_data if prefer == "off" else ~on_data
-    second_cost = np.concatenate(([0.0, 0.0], np.tile(select.astype(float), 2)))
-    second = _lp(second_cost, A_eq, y, bounds, A_ub=mass[None, :], b_ub=[budget])
-    u, v = second.x[2:2 + knots.size], second.x[2 + knots.size:]
-    support = np.abs(u - v) > 1e-9 * max(1.0, first.fun)
-    coef = np.concatenate((second.x[:2], (u - v)[support]))
+    second = least_l1(features, y, free=affine, cost=select.astype(float), budget=budget,
+                      what=name)
+    support = np.abs(second.coef) > 1e-9 * max(1.0, first.value)
+    coef = np.concatenate((second.free, second.coef[support]))
     design = np.hstack((np.ones((x.size, 1)), x[:, None], features[:, support]))
     if np.linalg.matrix_rank(design) == design.shape[1]:     # the support fixes the jumps
         coef = np.linalg.lstsq(design, y, rcond=None)[0]

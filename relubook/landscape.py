@@ -43,6 +43,7 @@ from scipy.optimize import least_squares
 from tqdm.auto import tqdm
 
 from ._validate import as_array, as_float, as_int, as_interval, as_rng
+from .dynamics import drive, snapshot_steps
 from .model import ShallowNet, random_net
 
 __all__ = [
@@ -627,25 +628,28 @@ class BatchRun:
 
     Attributes
     ----------
+    t : ndarray, shape (k,)
+        Times ``step * lr`` of the snapshots (the start and the end included).
+    loss : ndarray, shape (k, S)
+        True loss of every run at those times: the loss curves, as in
+        :class:`~relubook.dynamics.Trajectory`.
     nets : list of ShallowNet
         The final networks, one per start.
-    loss : ndarray, shape (S,)
-        Their true losses.
-    t : ndarray, shape (k,)
-        Times ``step * lr`` of the recorded losses (the start and the end included).
-    history : ndarray, shape (k, S)
-        True loss of every run at those times.
     """
 
-    nets: list
-    loss: np.ndarray
     t: np.ndarray
-    history: np.ndarray
+    loss: np.ndarray
+    nets: list
+
+    @property
+    def final_loss(self) -> np.ndarray:
+        """The true loss of each final network, shape (S,)."""
+        return self.loss[-1]
 
 
 def gradient_descent_batch(starts, alpha: float, beta: float, interval=(0.0, 1.0), *,
-                           lr: float, steps: int, record: int = 21, activation="relu",
-                           progress: bool = False) -> BatchRun:
+                           lr: float, steps: int, record=21, spacing: str = "log",
+                           activation="relu", progress: bool = False) -> BatchRun:
     """Gradient descent on the true loss from many starts at once (compiled, exact).
 
     Every parameter moves, the output bias ``c`` included:
@@ -664,9 +668,11 @@ def gradient_descent_batch(starts, alpha: float, beta: float, interval=(0.0, 1.0
         Step size.
     steps : int
         Number of steps.
-    record : int
-        Number of evenly spaced times at which the losses are recorded (at least 2: the
-        start and the end).
+    record : int, array_like or "all"
+        Times at which the losses are recorded, as in every dynamics of the package (see
+        :func:`relubook.dynamics.snapshot_steps`); the start and the end always are.
+    spacing : {"log", "linear"}
+        How an int ``record`` is spread over the run.
     activation : str or Activation
         As in :func:`true_loss`.
     progress : bool
@@ -679,24 +685,20 @@ def gradient_descent_batch(starts, alpha: float, beta: float, interval=(0.0, 1.0
     theta = _start_vectors(starts)
     (alpha, beta), (lo, hi) = _target(alpha, beta), as_interval(interval)
     lr, steps = as_float(lr, "lr", positive=True), as_int(steps, "steps")
-    record = as_int(record, "record", minimum=2)
     act = _activation(activation)
-    marks = np.unique(np.round(np.linspace(0, steps, record)).astype(np.int64))
-    history = np.empty((marks.size, theta.shape[0]))
+    marks = snapshot_steps(record, steps, lr, spacing=spacing)
     loss = np.empty(theta.shape[0])
-    done = 0
-    with tqdm(total=steps, disable=not progress, desc="gradient descent", unit="step") as bar:
-        for row, mark in enumerate(marks):
-            _run_kernel(theta, act, alpha, beta, lo, hi, lr, int(mark - done), loss)
-            bar.update(int(mark - done))
-            done = int(mark)
-            if not np.all(np.isfinite(loss)):
-                bad = int(np.sum(~np.isfinite(loss)))
-                raise FloatingPointError(f"gradient descent diverged for {bad} start(s) before "
-                                         f"step {done}; use a smaller lr")
-            history[row] = loss
-    return BatchRun(nets=[from_vector(th) for th in theta], loss=loss.copy(),
-                    t=marks * lr, history=history)
+
+    def advance(k):
+        _run_kernel(theta, act, alpha, beta, lo, hi, lr, k, loss)
+        return bool(np.all(np.isfinite(loss)))
+
+    curve = np.empty((marks.size, theta.shape[0]))
+    advance(0)                                  # the losses at the start
+    for row, _ in enumerate(drive(advance, marks, lr, what="gradient descent", finite=bool,
+                                  progress=progress)):
+        curve[row] = loss
+    return BatchRun(t=marks * lr, loss=curve, nets=[from_vector(th) for th in theta])
 
 
 def warm_up() -> None:

@@ -53,17 +53,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import linprog, nnls, root
+from scipy.optimize import nnls, root
 
 from ._validate import as_array, as_float, as_int, as_rng, paired_1d
+from .least_l1 import least_l1
 from .model import ShallowNet
 from .piecewise import PiecewiseLinear
 
 __all__ = [
     "atoms", "certificate", "sup_certificate", "default_grid_size", "gibbs_map",
     "gibbs_fixed_point", "GibbsSolution", "tv_lasso", "TVSolution", "two_point_solution",
-    "min_tv_fit", "Knots", "cluster_knots", "knots_per_gap", "knots_per_closed_interval",
-    "cluster_polynomials", "mass_near", "random_dataset", "PaperFigure",
+    "min_tv_fit", "Knots", "cluster_knots",
+    "cluster_polynomials", "random_dataset", "PaperFigure",
     "paper_figure",
 ]
 
@@ -585,9 +586,18 @@ class TVSolution:
             return self.net().to_piecewise()
         return ShallowNet(a=a, w=facing, b=b).to_piecewise()
 
-    def knots(self, merge: float = 1e-6, tol: float = 1e-9) -> Knots:
-        """The knots of ``f``: atoms clustered by :func:`cluster_knots`."""
+    def clustered_knots(self, merge: float = 1e-6, tol: float = 1e-9) -> Knots:
+        """The knots of ``f`` with their directions, weights and jumps: atoms clustered by
+        :func:`cluster_knots`."""
         return cluster_knots(self.phi, self.mu, merge=merge, tol=tol)
+
+    def knots(self, merge: float = 1e-6, tol: float = 1e-9) -> np.ndarray:
+        """Positions of the knots of ``f`` (``+-inf`` for a constant direction); shape (q,).
+
+        ``clustered_knots(merge, tol).position``: ``knots()`` is a position array on every
+        object of the package.
+        """
+        return self.clustered_knots(merge=merge, tol=tol).position
 
     def contact_directions(self, rtol: float = 1e-9) -> np.ndarray:
         r"""Directions where :math:`|G| \ge \lambda(1 - \text{rtol})`, sorted; shape (p,).
@@ -841,12 +851,8 @@ def min_tv_fit(x, values, *, per_arc: int = 128) -> tuple[float, np.ndarray, np.
     lengths = np.diff(np.concatenate([ends, [ends[0] + 2 * np.pi]]))
     phi = (ends[:, None] + lengths[:, None] * np.linspace(0, 1, per_arc + 1)[None, :]).ravel()
     phi = np.unique(np.mod(phi + np.pi, 2 * np.pi) - np.pi)
-    A = atoms(phi, x).T
-    lp = linprog(np.ones(2 * phi.size), A_eq=np.hstack([A, -A]), b_eq=values,
-                 bounds=(0, None), method="highs")
-    if lp.status != 0:
-        raise RuntimeError(f"min_tv_fit: HiGHS failed ({lp.message})")
-    return float(lp.fun), phi, lp.x[:phi.size] - lp.x[phi.size:]
+    fit = least_l1(atoms(phi, x).T, values, what="min_tv_fit")
+    return fit.value, phi, fit.coef
 
 
 # ------------------------------------------------------------------- knots
@@ -929,79 +935,6 @@ def cluster_knots(phi, mu, *, merge: float = 1e-6, tol: float = 1e-9) -> Knots:
                  facing=np.where(cos >= 0, 1, -1))
 
 
-def _knots_and_inputs(positions, x, margin) -> tuple[np.ndarray, np.ndarray, float]:
-    """Validated knot positions (``+-inf`` allowed), sorted distinct inputs and margin."""
-    e = as_array(positions, "positions", ndim=1, finite=False, allow_empty=True)
-    if np.any(np.isnan(e)):
-        raise ValueError("positions contains NaN")
-    xs = np.unique(as_array(x, "x", ndim=1))
-    if xs.size < 2:
-        raise ValueError("x must hold at least two distinct points")
-    return e, xs, as_float(margin, "margin", nonnegative=True)
-
-
-def knots_per_gap(positions, x, *, margin: float = 1e-9) -> np.ndarray:
-    """Number of knots strictly inside each gap between consecutive distinct inputs.
-
-    A knot at ``e`` counts for the gap ``(x_k, x_{k+1})`` when
-    ``x_k + margin < e < x_{k+1} - margin`` (knots at the data and outside the data range
-    do not count).
-
-    Parameters
-    ----------
-    positions : array_like, shape (q,)
-        Knot positions (``+-inf`` allowed).
-    x : array_like, shape (n,)
-        Inputs, at least two distinct.
-    margin : float
-        Distance from the data below which a knot counts as sitting at a data point.
-
-    Returns
-    -------
-    ndarray of int, shape (n_distinct - 1,)
-    """
-    e, xs, margin = _knots_and_inputs(positions, x, margin)
-    gap = np.searchsorted(xs, e, side="right") - 1
-    inside = (gap >= 0) & (gap < xs.size - 1)
-    gap, e = gap[inside], e[inside]
-    clear = (e - xs[gap] > margin) & (xs[gap + 1] - e > margin)
-    return np.bincount(gap[clear], minlength=xs.size - 1)
-
-
-def knots_per_closed_interval(positions, x, *,
-                              margin: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
-    r"""Knots in each closed prediction interval, counted as Shevchenko et al. count them.
-
-    The intervals are :math:`(-\infty, x_1], [x_1, x_2], \dots, [x_n, \infty)` for the sorted
-    distinct inputs (the paper cuts the outer ones at :math:`\mp L`). A knot within
-    ``margin`` of a data point sits *at* it and counts for both closed intervals that end
-    there; infinite positions (constant directions) are not knots.
-
-    Parameters
-    ----------
-    positions : array_like, shape (q,)
-        Distinct knot positions (``+-inf`` allowed).
-    x : array_like, shape (n,)
-        Inputs, at least two distinct.
-    margin : float
-        Distance from the data below which a knot counts as sitting at a data point.
-
-    Returns
-    -------
-    total : ndarray of int, shape (n_distinct + 1,)
-        Knots in each closed interval, end points included.
-    interior : ndarray of int, shape (n_distinct + 1,)
-        Knots strictly inside it.
-    """
-    e, xs, margin = _knots_and_inputs(positions, x, margin)
-    e = e[np.isfinite(e)]
-    nearest = np.argmin(np.abs(e[:, None] - xs[None, :]), axis=1) if e.size else e.astype(int)
-    at_data = np.abs(e - xs[nearest]) <= margin if e.size else e.astype(bool)
-    interior = np.bincount(np.searchsorted(xs, e[~at_data]), minlength=xs.size + 1)
-    ends = np.bincount(nearest[at_data], minlength=xs.size)
-    return interior + np.r_[ends, 0] + np.r_[0, ends], interior
-
-
 def cluster_polynomials(t, x, y, f_data, lam: float) -> tuple[np.ndarray, np.ndarray]:
     r"""The polynomials :math:`f_j, \bar f_j` of Shevchenko et al.'s cluster set, at ``t``.
 
@@ -1040,42 +973,6 @@ def cluster_polynomials(t, x, y, f_data, lam: float) -> tuple[np.ndarray, np.nda
         a, b = side @ g, side @ (g * x)
         out.append(1 + t ** 2 - (a * t - b) ** 2)
     return out[0], out[1]
-
-
-def mass_near(positions, masses, centres, width: float) -> float:
-    r"""Fraction of :math:`\sum|m_k|` carried by positions within ``width`` of a centre.
-
-    Distances are angular: :math:`|\arctan e_k - \arctan c|`, so ``width`` is in radians
-    (near the origin it is a distance in :math:`x`).
-
-    Parameters
-    ----------
-    positions : array_like, shape (q,)
-        Positions of the masses (for instance knots of neurons or grid directions).
-    masses : array_like, shape (q,)
-        Masses (their absolute values are used), e.g. slope jumps.
-    centres : array_like, shape (p,)
-        Reference knots (``+-inf`` allowed).
-    width : float
-        Window half-width in radians (positive).
-
-    Returns
-    -------
-    float in [0, 1] (0 when all masses vanish)
-    """
-    e = as_array(positions, "positions", ndim=1, finite=False, allow_empty=True)
-    m = np.abs(as_array(masses, "masses", ndim=1, allow_empty=True))
-    c = as_array(centres, "centres", ndim=1, finite=False, allow_empty=True)
-    if m.shape != e.shape:
-        raise ValueError(f"masses must have shape {e.shape} like positions, got {m.shape}")
-    if np.any(np.isnan(e)) or np.any(np.isnan(c)):
-        raise ValueError("positions and centres must not contain NaN")
-    width = as_float(width, "width", positive=True)
-    total = m.sum()
-    if total == 0 or c.size == 0:
-        return 0.0
-    distance = np.abs(np.arctan(e)[:, None] - np.arctan(c)[None, :]).min(axis=1)
-    return float(m[distance < width].sum() / total)
 
 
 def random_dataset(n: int, *, seed, half_width: float = 3.0) -> tuple[np.ndarray, np.ndarray]:

@@ -26,10 +26,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import linprog
 
 from ._validate import as_array, as_float, as_int, as_rng
 from .dynamics import Trajectory, gradient_flow
+from .least_l1 import least_l1
 from .model import ShallowNet, random_net
 
 __all__ = [
@@ -223,7 +223,8 @@ def default_horizon(x, y, lam: float) -> float:
 
 
 def train(x, y, lam: float, *, seed, width: int = 200, t_end: float | None = None,
-          dt: float = 0.02, snapshots: int = 501, progress: bool = False) -> Trajectory:
+          dt: float = 0.02, record=501, spacing: str = "log",
+          progress: bool = False) -> Trajectory:
     """Gradient flow (RK4 in the compiled engine) from :func:`init_net`.
 
     Parameters
@@ -242,8 +243,11 @@ def train(x, y, lam: float, *, seed, width: int = 200, t_end: float | None = Non
         Horizon; defaults to :func:`default_horizon`.
     dt : float
         RK4 step.
-    snapshots : int
-        Number of snapshots, equally spaced in time (suits the crossing times).
+    record : int, array_like or "all"
+        Snapshots, as in :func:`relubook.gradient_flow`.
+    spacing : {"log", "linear"}
+        How an int ``record`` is spread over the run (``"linear"`` suits the crossing
+        times, which are spread evenly on the scale ``log(1/lam)``).
     progress : bool
         Show a progress bar.
 
@@ -254,10 +258,9 @@ def train(x, y, lam: float, *, seed, width: int = 200, t_end: float | None = Non
     x, y = check_orthogonal(x, y)
     t_end = default_horizon(x, y, lam) if t_end is None else as_float(t_end, "t_end",
                                                                       positive=True)
-    snapshots = as_int(snapshots, "snapshots", minimum=2)
     net = init_net(width, x.shape[1], lam, seed=seed)
-    return gradient_flow(net, x, y, t_end, dt=dt, method="rk4",
-                         record=np.linspace(0.0, t_end, snapshots), progress=progress)
+    return gradient_flow(net, x, y, t_end, dt=dt, method="rk4", record=record,
+                         spacing=spacing, progress=progress)
 
 
 # ---------------------------------------------------------------- closed forms
@@ -612,16 +615,8 @@ def lp_min_path_norm(x, y, directions) -> tuple[float, np.ndarray]:
     size = np.linalg.norm(u, axis=1)
     if np.any(size == 0):
         raise ValueError("directions must not contain a zero row")
-    features = np.maximum(x @ (u / size[:, None]).T, 0.0)         # (n, k)
-    k = u.shape[0]
-    res = linprog(np.ones(2 * k), A_eq=np.hstack([features, -features]), b_eq=y,
-                  bounds=(0, None), method="highs")
-    if res.status == 2:
-        raise ValueError("the dictionary cannot interpolate the data: add directions")
-    if res.status != 0:
-        raise RuntimeError(f"linprog failed: {res.message}")
-    coef = res.x[:k] - res.x[k:]
-    return float(res.fun), coef
+    fit = least_l1(np.maximum(x @ (u / size[:, None]).T, 0.0), y, what="lp_min_path_norm")
+    return fit.value, fit.coef
 
 
 def principal_plane(w) -> np.ndarray:

@@ -12,7 +12,10 @@ import numpy as np
 
 from ._validate import as_array, as_float, as_interval
 
-__all__ = ["PiecewiseLinear"]
+__all__ = ["PiecewiseLinear", "knots_per_gap", "knots_per_closed_interval", "mass_near",
+           "METRICS"]
+
+METRICS = ("x", "angle")
 
 
 class PiecewiseLinear:
@@ -121,9 +124,32 @@ class PiecewiseLinear:
             jumps = jumps[(self.breakpoints >= lo) & (self.breakpoints <= hi)]
         return float(jumps.sum())
 
+    def curvature_near(self, centres, radius: float, *, metric: str = "x",
+                       interval=None) -> float:
+        """Fraction of the curvature mass at breakpoints within ``radius`` of a centre.
+
+        :func:`mass_near` of the breakpoints and their slope jumps; with ``interval =
+        (lo, hi)`` only the breakpoints in ``[lo, hi]`` count, in the mass and in the part
+        near the centres (as in :meth:`curvature_mass`).
+        """
+        t, jump = self.breakpoints, self.slope_jumps()
+        if interval is not None:
+            lo, hi = as_interval(interval)
+            keep = (t >= lo) & (t <= hi)
+            t, jump = t[keep], jump[keep]
+        return mass_near(t, jump, centres, radius, metric=metric)
+
     # ------------------------------------------------------------- structure
-    def knots(self, tol: float = 0.0, merge: float = 0.0,
-              interval=None) -> tuple[np.ndarray, np.ndarray]:
+    def knots(self, tol: float = 0.0, merge: float = 0.0, interval=None) -> np.ndarray:
+        """Positions of the knots (see :meth:`knot_clusters`); shape (q,).
+
+        Like :meth:`relubook.model.ShallowNet.knots`, ``knots()`` is a position array on
+        every object of the package.
+        """
+        return self.knot_clusters(tol=tol, merge=merge, interval=interval)[0]
+
+    def knot_clusters(self, tol: float = 0.0, merge: float = 0.0,
+                      interval=None) -> tuple[np.ndarray, np.ndarray]:
         """Knots as clusters of breakpoints, with their total slope jumps.
 
         Breakpoints closer than ``merge`` to their neighbour form one cluster, located at the
@@ -166,12 +192,7 @@ class PiecewiseLinear:
         x = np.unique(as_array(x_data, "x_data", ndim=1))
         if x.size < 2:
             raise ValueError("x_data must hold at least two distinct points")
-        pos, _ = self.knots(tol=tol, merge=merge)
-        gap = np.searchsorted(x, pos, side="right") - 1
-        inside = (gap >= 0) & (gap < x.size - 1)
-        gap, pos = gap[inside], pos[inside]
-        clear = (pos - x[gap] > merge) & (x[gap + 1] - pos > merge)
-        return np.bincount(gap[clear], minlength=x.size - 1)
+        return knots_per_gap(self.knots(tol=tol, merge=merge), x, margin=merge)
 
     def knot_census(self, x_data, *, away: float, tol: float = 0.0, merge: float = 0.0,
                     interval=None) -> tuple[int, int]:
@@ -205,7 +226,7 @@ class PiecewiseLinear:
                 raise ValueError("x_data must hold two distinct points when no interval is "
                                  "given")
             interval = (x.min(), x.max())
-        pos, _ = self.knots(tol=tol, merge=merge, interval=interval)
+        pos = self.knots(tol=tol, merge=merge, interval=interval)
         off = np.min(np.abs(pos[:, None] - x[None, :]), axis=1, initial=np.inf) > away
         return int(pos.size), int(off.sum())
 
@@ -234,3 +255,122 @@ class PiecewiseLinear:
                 f"curvature mass {self.curvature_mass():.4g})")
 
 
+# ------------------------------------------------------- knots against the data
+def _positions_and_inputs(positions, x, margin) -> tuple[np.ndarray, np.ndarray, float]:
+    """Validated knot positions (``+-inf`` allowed), sorted distinct inputs and margin."""
+    e = as_array(positions, "positions", ndim=1, finite=False, allow_empty=True)
+    if np.any(np.isnan(e)):
+        raise ValueError("positions contains NaN")
+    xs = np.unique(as_array(x, "x", ndim=1))
+    if xs.size < 2:
+        raise ValueError("x must hold at least two distinct points")
+    return e, xs, as_float(margin, "margin", nonnegative=True)
+
+
+def knots_per_gap(positions, x, *, margin: float = 1e-9) -> np.ndarray:
+    """Number of knots strictly inside each gap between consecutive distinct inputs.
+
+    A knot at ``e`` counts for the gap ``(x_k, x_{k+1})`` when
+    ``x_k + margin < e < x_{k+1} - margin`` (knots at the data and outside the data range
+    do not count).
+
+    Parameters
+    ----------
+    positions : array_like, shape (q,)
+        Knot positions (``+-inf`` allowed).
+    x : array_like, shape (n,)
+        Inputs, at least two distinct.
+    margin : float
+        Distance from the data below which a knot counts as sitting at a data point.
+
+    Returns
+    -------
+    ndarray of int, shape (n_distinct - 1,)
+    """
+    e, xs, margin = _positions_and_inputs(positions, x, margin)
+    gap = np.searchsorted(xs, e, side="right") - 1
+    inside = (gap >= 0) & (gap < xs.size - 1)
+    gap, e = gap[inside], e[inside]
+    clear = (e - xs[gap] > margin) & (xs[gap + 1] - e > margin)
+    return np.bincount(gap[clear], minlength=xs.size - 1)
+
+
+def knots_per_closed_interval(positions, x, *,
+                              margin: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+    r"""Knots in each closed prediction interval, counted as Shevchenko et al. count them.
+
+    The intervals are :math:`(-\infty, x_1], [x_1, x_2], \dots, [x_n, \infty)` for the sorted
+    distinct inputs (the paper cuts the outer ones at :math:`\mp L`). A knot within
+    ``margin`` of a data point sits *at* it and counts for both closed intervals that end
+    there; infinite positions (constant directions) are not knots.
+
+    Parameters
+    ----------
+    positions : array_like, shape (q,)
+        Distinct knot positions (``+-inf`` allowed).
+    x : array_like, shape (n,)
+        Inputs, at least two distinct.
+    margin : float
+        Distance from the data below which a knot counts as sitting at a data point.
+
+    Returns
+    -------
+    total : ndarray of int, shape (n_distinct + 1,)
+        Knots in each closed interval, end points included.
+    interior : ndarray of int, shape (n_distinct + 1,)
+        Knots strictly inside it.
+    """
+    e, xs, margin = _positions_and_inputs(positions, x, margin)
+    e = e[np.isfinite(e)]
+    nearest = np.argmin(np.abs(e[:, None] - xs[None, :]), axis=1) if e.size else e.astype(int)
+    at_data = np.abs(e - xs[nearest]) <= margin if e.size else e.astype(bool)
+    interior = np.bincount(np.searchsorted(xs, e[~at_data]), minlength=xs.size + 1)
+    ends = np.bincount(nearest[at_data], minlength=xs.size)
+    return interior + np.r_[ends, 0] + np.r_[0, ends], interior
+
+
+def mass_near(positions, masses, centres, radius: float, *, metric: str = "x") -> float:
+    r"""Fraction of :math:`\sum_k |m_k|` carried by positions within ``radius`` of a centre.
+
+    The one measurement of "how much of the curvature sits near these points", for the knots
+    of a network, the breakpoints of a :class:`PiecewiseLinear`
+    (:meth:`PiecewiseLinear.curvature_near`) or a curvature density on a grid.
+
+    Parameters
+    ----------
+    positions : array_like, shape (q,)
+        Positions of the masses (``+-inf`` allowed with ``metric="angle"``).
+    masses : array_like, shape (q,)
+        Masses (their absolute values are used), e.g. slope jumps.
+    centres : array_like, shape (p,)
+        Reference points (``+-inf`` allowed with ``metric="angle"``).
+    radius : float
+        Window half-width (non-negative): a mass counts when its distance to some centre is
+        at most ``radius``.
+    metric : {"x", "angle"}
+        ``"x"``: :math:`|e_k - c|`; ``"angle"``: :math:`|\arctan e_k - \arctan c|` in
+        radians, the distance between the directions of two units (near the origin it is a
+        distance in ``x``).
+
+    Returns
+    -------
+    float in [0, 1] (0 when all masses vanish or there is no centre)
+    """
+    if not isinstance(metric, str) or metric not in METRICS:
+        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
+    finite = metric == "x"
+    e = as_array(positions, "positions", ndim=1, finite=finite, allow_empty=True)
+    m = np.abs(as_array(masses, "masses", ndim=1, allow_empty=True))
+    c = as_array(centres, "centres", ndim=1, finite=finite, allow_empty=True)
+    if m.shape != e.shape:
+        raise ValueError(f"masses must have shape {e.shape} like positions, got {m.shape}")
+    if np.any(np.isnan(e)) or np.any(np.isnan(c)):
+        raise ValueError("positions and centres must not contain NaN")
+    radius = as_float(radius, "radius", nonnegative=True)
+    total = m.sum()
+    if total == 0 or c.size == 0:
+        return 0.0
+    if metric == "angle":
+        e, c = np.arctan(e), np.arctan(c)
+    distance = np.abs(e[:, None] - c[None, :]).min(axis=1)
+    return float(m[distance <= radius].sum() / total)

@@ -44,7 +44,7 @@ from numba import njit
 from tqdm.auto import tqdm
 
 from ._validate import as_array, as_float, as_int, as_rng, paired_1d
-from .dynamics import Trajectory, gradient_descent
+from .dynamics import Trajectory, drive, fixed_steps, gradient_descent, snapshot_steps
 from .interpolants import KernelInterpolant, ambiguous_gaps, least_curvature_mass, linear_spline
 from .model import ShallowNet
 
@@ -239,7 +239,7 @@ def velocity_in_reduced(net: ShallowNet, x, y) -> tuple[np.ndarray, np.ndarray, 
 
 
 def reduced_flow(net: ShallowNet, x, y, t_end: float, *, dt: float = 1e-3,
-                 record=50) -> Trajectory:
+                 record=50, spacing: str = "log", progress: bool = False) -> Trajectory:
     r"""Integrate the reduced ODE for :math:`(\rho, \theta)` with :math:`\delta` held fixed.
 
     A classical fixed-step Runge--Kutta scheme (compiled), started from the reduced
@@ -256,9 +256,13 @@ def reduced_flow(net: ShallowNet, x, y, t_end: float, *, dt: float = 1e-3,
         Final time, in the units of :func:`relubook.gradient_flow`.
     dt : float
         Step size (shrunk slightly so that ``t_end`` is a whole number of steps).
-    record : int or array_like
-        Number of equally spaced snapshots (at least 2), or an array of times in
-        ``[0, t_end]``.
+    record : int, array_like or "all"
+        Snapshots, as in :func:`relubook.gradient_flow` (times in ``[0, t_end]``; see
+        :func:`relubook.dynamics.snapshot_steps`).
+    spacing : {"log", "linear"}
+        How an int ``record`` is spread over the run.
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
@@ -267,30 +271,19 @@ def reduced_flow(net: ShallowNet, x, y, t_end: float, *, dt: float = 1e-3,
     """
     net = _directed(_univariate(net))
     x, y = paired_1d(x, y)
-    t_end = as_float(t_end, "t_end", nonnegative=True)
-    dt = as_float(dt, "dt", positive=True)
-    if isinstance(record, (int, np.integer)) and not isinstance(record, bool):
-        times = np.linspace(0.0, t_end, as_int(record, "record", minimum=2))
-    else:
-        times = np.unique(np.concatenate(([0.0, t_end], as_array(record, "record", ndim=1))))
-        if times[0] < 0 or times[-1] > t_end:
-            raise ValueError(f"record times must lie in [0, {t_end}]")
-    total = max(1, math.ceil(t_end / dt - 1e-9))
-    h = t_end / total
-    marks = np.round(times / h).astype(np.int64) if h > 0 else np.zeros(times.size, np.int64)
+    steps, h = fixed_steps(t_end, dt)
+    marks = snapshot_steps(record, steps, h, spacing=spacing)
     rho, theta, delta = (np.ascontiguousarray(v) for v in reduced_coordinates(net))
-    nets, loss, t, done = [], [], [], 0
-    for mark in marks:
-        value = _reduced_rk4(rho, theta, delta, x, y, net.scale, net.c, h, int(mark - done))
-        done = int(mark)
-        if not (math.isfinite(value) and np.all(np.isfinite(rho)) and np.all(np.isfinite(theta))):
-            raise FloatingPointError(f"reduced flow diverged before t = {done * h:.4g}; "
-                                     "use a smaller dt")
-        snap = from_reduced(rho, theta, delta, scale=net.scale, c=net.c)
-        nets.append(snap)
-        loss.append(snap.loss(x, y))
-        t.append(done * h)
-    return Trajectory(t=np.array(t), loss=np.array(loss), nets=nets)
+
+    def advance(k):
+        value = _reduced_rk4(rho, theta, delta, x, y, net.scale, net.c, h, k)
+        return math.isfinite(value) and np.all(np.isfinite(rho)) and np.all(np.isfinite(theta))
+
+    nets = [from_reduced(rho, theta, delta, scale=net.scale, c=net.c)
+            for _ in drive(advance, marks, h, what="reduced flow", finite=bool,
+                           progress=progress)]
+    return Trajectory(t=marks * h, loss=np.array([snap.loss(x, y) for snap in nets]),
+                      nets=nets)
 
 
 # ------------------------------------------------------------- initialisations
@@ -603,14 +596,16 @@ def curvature_near_data(net: ShallowNet, x, tol: float) -> float:
     r"""Fraction of the curvature mass of ``net`` on the data range within ``tol`` of a point.
 
     The curvature mass is :math:`\int |f''|` of the exact piecewise-linear form, counted at
-    breakpoints in ``[min x - tol, max x + tol]``; knots outside the data range only shape
-    ``f`` where there is no data.
+    breakpoints in ``[min x - tol, max x + tol]``
+    (:meth:`~relubook.piecewise.PiecewiseLinear.curvature_near`); knots outside the data
+    range only shape ``f`` where there is no data. 1 when ``net`` does not bend on the range.
     """
-    x = np.sort(as_array(x, "x", ndim=1))
+    x = as_array(x, "x", ndim=1)
     tol = as_float(tol, "tol", nonnegative=True)
-    _, jump, near = _range_curvature(net, x, tol)
-    total = float(jump.sum())
-    return 1.0 if total == 0 else float(jump[near].sum()) / total
+    pl, on_range = _univariate(net).to_piecewise(), (x.min() - tol, x.max() + tol)
+    if pl.curvature_mass(on_range) == 0:
+        return 1.0
+    return pl.curvature_near(x, tol, interval=on_range)
 
 
 def curvature_off_data(net: ShallowNet, x, y, tol: float) -> float:

@@ -32,6 +32,7 @@ from numba import njit
 from scipy.optimize import brentq
 
 from ._validate import as_array, as_float, as_int, as_rng
+from .dynamics import SCHEMES, drive, fixed_steps, scheme_code, snapshot_steps
 
 __all__ = [
     "loss", "gradient", "velocity", "active_set", "norm_derivative", "projection_limit",
@@ -40,8 +41,7 @@ __all__ = [
     "limit_kind", "warm_up",
 ]
 
-_EULER, _HEUN, _RK4 = 0, 1, 2
-_METHODS = {"euler": _EULER, "heun": _HEUN, "rk4": _RK4}
+_EULER, _HEUN = SCHEMES["euler"], SCHEMES["heun"]   # constants the compiled kernel reads
 _DEFAULT_DT = {"euler": 0.01, "heun": 0.05, "rk4": 0.1}
 _GRID = 1500          # times scanned per region by exact_flow when looking for the next event
 _FLOOR = 1e3 * np.finfo(float).eps   # exact_flow: |z_i| below this (relative) is "on the boundary"
@@ -232,71 +232,68 @@ def _field(x, y, w, out, prev, ever):
 
 
 @njit(cache=True)
-def _flow_kernel(X, Y, W0, h, steps, method, marks, path, ever_path, settle_w, settle_step):
-    """Integrate ``B`` independent single-neuron flows with a fixed step ``h``.
+def _flow_start(X, Y, W, prev, ever):
+    """Record in ``prev`` the initial active set of each of the ``B`` flows, clear ``ever``.
 
-    ``X``: (1 or B, n, d); ``Y``: (1 or B, n); ``W0``: (B, d); ``marks``: sorted step indices
-    to record into ``path`` (B, K, d) and ``ever_path`` (B, K, n). ``settle_step[b]`` is the
-    last step during which some evaluation of the field saw a new active set and
-    ``settle_w[b]`` the weight at the end of that step (``0`` and ``w0`` if none).
+    ``X``: (1 or B, n, d); ``Y``: (1 or B, n); ``W``: (B, d); ``prev``, ``ever``: (B, n).
     """
-    B, d = W0.shape
-    n = X.shape[1]
-    w = np.empty(d)
+    B, d = W.shape
+    out = np.empty(d)
+    for b in range(B):
+        x = X[0] if X.shape[0] == 1 else X[b]
+        y = Y[0] if Y.shape[0] == 1 else Y[b]
+        prev[b, :] = False
+        ever[b, :] = False
+        _field(x, y, W[b], out, prev[b], ever[b])
+
+
+@njit(cache=True)
+def _flow_steps(X, Y, W, h, method, s0, steps, prev, ever, settle_w, settle_step):
+    """Advance ``B`` independent single-neuron flows by ``steps`` steps of size ``h``.
+
+    ``W`` (B, d) is updated in place from step ``s0``; ``prev`` and ``ever`` (B, n) carry
+    each flow's current and ever-seen active sets. ``settle_step[b]`` is the last step
+    during which some evaluation of the field saw a new active set and ``settle_w[b]`` the
+    weight at the end of that step. Returns whether every weight is finite.
+    """
+    B, d = W.shape
     tmp = np.empty(d)
     k1 = np.empty(d)
     k2 = np.empty(d)
     k3 = np.empty(d)
     k4 = np.empty(d)
-    prev = np.zeros(n, dtype=np.bool_)
-    ever = np.zeros(n, dtype=np.bool_)
     for b in range(B):
         x = X[0] if X.shape[0] == 1 else X[b]
         y = Y[0] if Y.shape[0] == 1 else Y[b]
-        for k in range(d):
-            w[k] = W0[b, k]
-            settle_w[b, k] = w[k]
-        settle_step[b] = 0
-        for i in range(n):
-            prev[i] = False
-            ever[i] = False
-        _field(x, y, w, k1, prev, ever)     # initial active set
-        rec = 0
-        for s in range(steps + 1):
-            while rec < marks.size and marks[rec] == s:
-                for k in range(d):
-                    path[b, rec, k] = w[k]
-                for i in range(n):
-                    ever_path[b, rec, i] = ever[i]
-                rec += 1
-            if s == steps:
-                break
-            changed = _field(x, y, w, k1, prev, ever)
+        w, pb, eb = W[b], prev[b], ever[b]
+        for s in range(s0, s0 + steps):
+            changed = _field(x, y, w, k1, pb, eb)
             if method == _EULER:
                 for k in range(d):
                     w[k] += h * k1[k]
             elif method == _HEUN:
                 for k in range(d):
                     tmp[k] = w[k] + h * k1[k]
-                changed |= _field(x, y, tmp, k2, prev, ever)
+                changed |= _field(x, y, tmp, k2, pb, eb)
                 for k in range(d):
                     w[k] += 0.5 * h * (k1[k] + k2[k])
             else:
                 for k in range(d):
                     tmp[k] = w[k] + 0.5 * h * k1[k]
-                changed |= _field(x, y, tmp, k2, prev, ever)
+                changed |= _field(x, y, tmp, k2, pb, eb)
                 for k in range(d):
                     tmp[k] = w[k] + 0.5 * h * k2[k]
-                changed |= _field(x, y, tmp, k3, prev, ever)
+                changed |= _field(x, y, tmp, k3, pb, eb)
                 for k in range(d):
                     tmp[k] = w[k] + h * k3[k]
-                changed |= _field(x, y, tmp, k4, prev, ever)
+                changed |= _field(x, y, tmp, k4, pb, eb)
                 for k in range(d):
                     w[k] += h / 6.0 * (k1[k] + 2.0 * k2[k] + 2.0 * k3[k] + k4[k])
             if changed:
                 settle_step[b] = s + 1
                 for k in range(d):
                     settle_w[b, k] = w[k]
+    return np.all(np.isfinite(W))
 
 
 @dataclass(frozen=True)
@@ -364,7 +361,7 @@ def _batch_shapes(w0, x, y):
 
 
 def flow(w0, x, y, t_end: float, *, dt: float | None = None, method: str = "rk4",
-         record: int | str = 201) -> NeuronFlow:
+         record=201, spacing: str = "log", progress: bool = False) -> NeuronFlow:
     r"""Integrate the single-neuron gradient flow, for one instance or many at once.
 
     A fixed-step scheme runs in a compiled loop: classical Runge--Kutta (``"rk4"``), Heun
@@ -392,8 +389,14 @@ def flow(w0, x, y, t_end: float, *, dt: float | None = None, method: str = "rk4"
         Step; defaults to 0.1 (RK4), 0.05 (Heun), 0.01 (Euler). It is shrunk slightly so
         that ``t_end`` is a whole number of steps.
     method : {"rk4", "heun", "euler"}
-    record : int or "all"
-        Number of snapshots, evenly spaced in time (at least 2), or ``"all"`` for every step.
+    record : int, array_like or "all"
+        Snapshots, as in every dynamics of the package (see
+        :func:`relubook.dynamics.snapshot_steps`): a number of them, spread by ``spacing``,
+        an array of times in ``[0, t_end]``, or ``"all"`` for every step.
+    spacing : {"log", "linear"}
+        How an int ``record`` is spread over the run.
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
@@ -407,30 +410,27 @@ def flow(w0, x, y, t_end: float, *, dt: float | None = None, method: str = "rk4"
     >>> np.round(run.final, 6).tolist()
     [1.0, 2.0]
     """
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
+    code = scheme_code(method)
     W0, X, Y, batched = _batch_shapes(w0, x, y)
-    t_end = as_float(t_end, "t_end", nonnegative=True)
-    dt = _DEFAULT_DT[method] if dt is None else as_float(dt, "dt", positive=True)
-    steps = max(1, math.ceil(t_end / dt - 1e-9))
-    h = t_end / steps
-    if isinstance(record, str):
-        if record != "all":
-            raise ValueError(f"record must be an int >= 2 or 'all', got {record!r}")
-        marks = np.arange(steps + 1)
-    else:
-        k = as_int(record, "record", minimum=2)
-        marks = np.unique(np.round(np.linspace(0, steps, k)).astype(np.int64))
-    B, d = W0.shape
-    n = X.shape[1]
+    W = np.array(W0)                      # the running weights, updated in place
+    steps, h = fixed_steps(t_end, _DEFAULT_DT[method] if dt is None else dt)
+    marks = snapshot_steps(record, steps, h, spacing=spacing)
+    (B, d), n = W.shape, X.shape[1]
     path = np.empty((B, marks.size, d))
     ever_path = np.zeros((B, marks.size, n), dtype=bool)
-    settle_w = np.empty((B, d))
-    settle_step = np.zeros(B, dtype=np.int64)
-    _flow_kernel(X, Y, W0, h, steps, _METHODS[method], marks, path, ever_path, settle_w,
-                 settle_step)
-    if not np.all(np.isfinite(path)):
-        raise FloatingPointError(f"the flow diverged; use a smaller dt (got {h:.3g})")
+    prev, ever = np.zeros((B, n), dtype=bool), np.zeros((B, n), dtype=bool)
+    settle_w, settle_step = W.copy(), np.zeros(B, dtype=np.int64)
+    _flow_start(X, Y, W, prev, ever)
+    done = [0]
+
+    def advance(k):
+        finite = _flow_steps(X, Y, W, h, code, done[0], k, prev, ever, settle_w, settle_step)
+        done[0] += k
+        return finite
+
+    for row, _ in enumerate(drive(advance, marks, h, what="single-neuron flow", finite=bool,
+                                  progress=progress)):
+        path[:, row], ever_path[:, row] = W, ever
     settle_time = settle_step * h
     if not batched:
         path, ever_path, settle_w, settle_time = path[0], ever_path[0], settle_w[0], \
@@ -865,5 +865,5 @@ def limit_kind(w, x, v, *, horizon: float = 1e6, tol: float = 1e-6) -> str:
 def warm_up() -> None:
     """Compile (or load from the numba cache) the flow kernel."""
     x = np.array([[1.0, 0.0], [0.0, 1.0]])
-    for method in _METHODS:
+    for method in SCHEMES:
         flow([0.1, 0.1], x, [1.0, 1.0], t_end=0.2, dt=0.1, method=method, record=2)

@@ -8,13 +8,22 @@ and the conservation law of the flow.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
 from scipy.integrate import solve_ivp
 
 from relubook import ShallowNet, Trajectory, gradient_descent, gradient_flow, langevin, random_net
-from relubook.dynamics import warm_up
+from relubook.dynamics import (
+    SCHEMES,
+    drive,
+    fixed_steps,
+    scheme_code,
+    snapshot_steps,
+    warm_up,
+)
 from relubook.torch_loop import torch_gradient_descent
 
 torch.set_num_threads(1)
@@ -185,6 +194,71 @@ def test_explicit_record_times_are_honoured():
     assert_nets_close(traj.nets[2], again.net, rtol=1e-14, atol=1e-15)
     off = gradient_descent(net, x, y, 0.1, 10, record=[0.33])
     assert np.min(np.abs(off.t - 0.33)) <= 0.05 + 1e-12
+
+
+# ------------------------------------------------------------------ the shared driver
+@pytest.mark.parametrize("record", [2, 3, 7, 50])
+@pytest.mark.parametrize("steps", [1, 9, 1000])
+def test_snapshot_steps_follow_one_rule(record, steps):
+    """Both spacings: sorted distinct steps from 0 to the end, at most ``record`` of them;
+    "linear" evenly spaced (every step when there are fewer steps than snapshots), "log"
+    geometric after step 0."""
+    for spacing in ("log", "linear"):
+        marks = snapshot_steps(record, steps, 0.1, spacing=spacing)
+        assert marks[0] == 0 and marks[-1] == steps and np.all(np.diff(marks) > 0)
+        assert marks.size <= record
+    linear = snapshot_steps(record, steps, 0.1, spacing="linear")
+    np.testing.assert_array_equal(linear, np.unique(np.round(np.linspace(0, steps, record))))
+    if record - 1 <= steps:
+        assert linear.size == record
+    log = snapshot_steps(record, steps, 0.1)
+    np.testing.assert_array_equal(log[1:], np.unique(np.round(
+        np.geomspace(1, steps, record - 1))) if record > 2 else [steps])
+    np.testing.assert_array_equal(snapshot_steps("all", steps, 0.1), np.arange(steps + 1))
+
+
+def test_snapshot_steps_rejects_bad_records():
+    with pytest.raises(ValueError, match="record"):
+        snapshot_steps(1, 10, 0.1)
+    with pytest.raises(ValueError, match="record"):
+        snapshot_steps("some", 10, 0.1)
+    with pytest.raises(ValueError, match="record times"):
+        snapshot_steps([0.5, 2.0], 10, 0.1)
+    with pytest.raises(ValueError, match="spacing"):
+        snapshot_steps(5, 10, 0.1, spacing="geometric")
+
+
+def test_fixed_steps_fit_t_end():
+    assert fixed_steps(1.0, 0.1) == (10, pytest.approx(0.1))
+    steps, h = fixed_steps(0.95, 0.1)
+    assert steps == 10 and h == pytest.approx(0.095)
+    assert fixed_steps(0.0, 0.1) == (0, 0.1)
+    with pytest.raises(ValueError, match="dt"):
+        fixed_steps(1.0, 0.0)
+    with pytest.raises(ValueError, match="t_end"):
+        fixed_steps(-1.0, 0.1)
+
+
+def test_drive_runs_in_chunks_and_reports_divergence():
+    calls = []
+
+    def advance(k):
+        calls.append(k)
+        return float(sum(calls))
+
+    marks = np.array([0, 5, 12])
+    assert list(drive(advance, marks, 0.1, what="test", chunk=4)) == [0, 5, 12]
+    assert calls == [4, 1, 4, 3]
+    with pytest.raises(FloatingPointError, match=r"test diverged before t = 0.4 \(step 4\)"):
+        list(drive(lambda k: math.nan, marks, 0.1, what="test", chunk=4))
+
+
+def test_one_scheme_table():
+    import relubook.single_neuron as sn
+    assert set(SCHEMES) == {"euler", "heun", "rk4"} and len(set(SCHEMES.values())) == 3
+    assert (sn._EULER, sn._HEUN) == (SCHEMES["euler"], SCHEMES["heun"])
+    with pytest.raises(ValueError, match="method"):
+        scheme_code("adams")
 
 
 def test_flow_record_times_and_end():
@@ -507,9 +581,9 @@ def _benchmark_flow():
 
 def _event_run(net, x, y, t_end, dt, method="rk4"):
     from relubook import _events
-    from relubook.dynamics import _METHODS, _State
+    from relubook.dynamics import SCHEMES, _State
     st = _State(net, x, y, False, "events")
-    st.engine.flow(net.scale, net.has_bias, False, dt, _METHODS[method], round(t_end / dt))
+    st.engine.flow(net.scale, net.has_bias, False, dt, SCHEMES[method], round(t_end / dt))
     assert isinstance(st.engine, _events.EventFlow)
     return st.theta.copy(), st.engine
 

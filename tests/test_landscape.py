@@ -337,7 +337,8 @@ def test_neuron_types_agree_with_signs_on_a_grid(problem):
 # ------------------------------------------------------------- compiled training
 def test_batch_gradient_descent_matches_numpy_steps():
     starts = ls.random_starts(4, 3, seed=2)
-    run = ls.gradient_descent_batch(starts, ALPHA, BETA, (-0.5, 1.5), lr=0.02, steps=5, record=6)
+    run = ls.gradient_descent_batch(starts, ALPHA, BETA, (-0.5, 1.5), lr=0.02, steps=5,
+                                    record="all")
     for start, end, k in zip(starts, run.nets, range(4)):
         theta = ls.to_vector(start)
         losses = []
@@ -346,16 +347,16 @@ def test_batch_gradient_descent_matches_numpy_steps():
             grad = ls.true_loss_grad(ls.from_vector(theta), ALPHA, BETA, (-0.5, 1.5))
             theta = theta - 0.02 * ls.to_vector(grad)
         assert np.allclose(ls.to_vector(end), theta, rtol=0, atol=1e-12)
-        assert np.allclose(run.history[:5, k], losses, rtol=1e-12, atol=1e-15)
-    assert run.history.shape == (6, 4) and np.allclose(run.t, 0.02 * np.arange(6))
-    assert np.allclose(run.loss, run.history[-1])
+        assert np.allclose(run.loss[:5, k], losses, rtol=1e-12, atol=1e-15)
+    assert run.loss.shape == (6, 4) and np.allclose(run.t, 0.02 * np.arange(6))
+    np.testing.assert_array_equal(run.final_loss, run.loss[-1])
 
 
 def test_batch_gradient_descent_trains_and_reports_divergence():
     run = ls.gradient_descent_batch([ls.global_minimum(1.0, 0.0).replace(c=0.7)], ALPHA, BETA,
                                     lr=0.05, steps=4000)
-    assert run.loss[0] < 1e-10
-    with pytest.raises(FloatingPointError, match="smaller lr"):
+    assert run.final_loss[0] < 1e-10
+    with pytest.raises(FloatingPointError, match="diverged .* smaller step size"):
         ls.gradient_descent_batch(ls.random_starts(2, 2, seed=0), ALPHA, BETA, lr=50.0,
                                   steps=2000)
 
@@ -610,7 +611,7 @@ def test_search_finds_only_classified_points_for_other_seeds(seed):
                     assert np.sum(pt.eigenvalues < -1e-9) >= n - 1
                 kicked = ls.from_vector(ls.to_vector(net) + 1e-3 * pt.direction)
                 run = ls.gradient_descent_batch([kicked], ALPHA, BETA, lr=0.05, steps=20_000)
-                assert run.loss[0] < (1e-3 if n <= 5 else 0.1) * pt.loss
+                assert run.final_loss[0] < (1e-3 if n <= 5 else 0.1) * pt.loss
     assert {5, 7} <= seen
 
 
@@ -628,8 +629,8 @@ def test_dead_minima_and_census_for_other_seeds(seed):
             net, ALPHA, BETA) > -1e-12
     census = ls.gradient_descent_batch(ls.random_starts(200, 3, seed=seed), ALPHA, BETA,
                                        lr=0.05, steps=40_000)
-    dead = np.abs(census.loss - ls.dead_loss(ALPHA, I)) < 1e-8
-    assert np.all((census.loss < 1e-5) | dead)
+    dead = np.abs(census.final_loss - ls.dead_loss(ALPHA, I)) < 1e-8
+    assert np.all((census.final_loss < 1e-5) | dead)
     c_star = ls.best_constant(ALPHA, BETA)
     for net in [n for n, k in zip(census.nets, dead) if k]:
         types = ls.neuron_types(net, I, tol=1e-6)
@@ -650,9 +651,9 @@ def test_other_activations_census_and_search_for_other_seeds(seed):
                            ("quadratic", dict(lr=0.005, steps=20_000), ALPHA ** 2 / 120)):
         for m in (2, 4, 6):
             run = ls.gradient_descent_batch(ls.random_starts(100, m, seed=seed + m), ALPHA, BETA,
-                                            activation=act, **kw)
-            assert np.all(run.loss <= bound)
-            assert np.all((run.history[-1] < run.history[-2]) | (run.history[-1] < 1e-20))
+                                            activation=act, spacing="linear", **kw)
+            assert np.all(run.final_loss <= bound)
+            assert np.all((run.loss[-1] < run.loss[-2]) | (run.loss[-1] < 1e-20))
         for m in (2, 4, 6):
             for net in ls.find_critical_points(ls.random_starts(4, m, seed=seed + 10 * m),
                                                ALPHA, BETA, activation=act):

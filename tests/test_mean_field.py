@@ -18,6 +18,7 @@ from scipy.optimize import linprog, root
 import relubook.mean_field as mf
 from relubook import langevin, random_net
 from relubook.exercises import mean_field as ex
+from relubook.piecewise import knots_per_closed_interval, knots_per_gap, mass_near
 from relubook.widgets import mean_field as wid
 from tests.feedback_checks import assert_malformed
 from tests.widget_checks import assert_controls_update, assert_draws_quickly, control_values
@@ -190,10 +191,10 @@ def test_two_point_closed_form_and_solvers_agree():
     assert closed.f_data == pytest.approx([1.9800992562] * 2, abs=1e-10)
     assert closed.sup_G == pytest.approx(0.1, rel=1e-14)
     assert closed.gap < 1e-14
-    assert np.allclose(np.sort(closed.knots().position), [-0.1, 0.1], atol=1e-15)
+    assert np.allclose(np.sort(closed.knots()), [-0.1, 0.1], atol=1e-15)
     solved = mf.tv_lasso(TWO_X, TWO_Y, 0.1)
     assert np.max(np.abs(solved.f_data - closed.f_data)) < 1e-12
-    assert np.allclose(solved.knots().position, closed.knots().position, atol=1e-12)
+    assert np.allclose(solved.knots(), closed.knots(), atol=1e-12)
     pl = solved.to_piecewise()
     assert abs(pl(np.array([0.05]))[0] - pl(np.array([-0.05]))[0]) < 1e-12  # flat middle
     errors = [np.max(np.abs(mf.gibbs_fixed_point(TWO_X, TWO_Y, b, 0.1).f_data
@@ -219,9 +220,9 @@ def test_tv_lasso_certificate_and_support(case):
     assert np.allclose(mf.atoms(sol.phi, x).T @ sol.mu, sol.f_data, atol=1e-9)
     assert np.allclose(sol(x), sol.f_data, atol=1e-9)
     # every knot of one orientation is alone in its gap (the sinusoid argument)
-    k = sol.knots()
+    k = sol.clustered_knots()
     for facing in (1, -1):
-        assert np.all(mf.knots_per_gap(k.position[k.facing == facing], x) <= 1)
+        assert np.all(knots_per_gap(k.position[k.facing == facing], x) <= 1)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -277,25 +278,6 @@ def test_cluster_knots_merge_rule():
     assert np.isinf(mf.cluster_knots([np.pi / 2], [1.0]).position[0])
     with pytest.raises(ValueError, match="mu"):
         mf.cluster_knots([0.0, 1.0], [1.0])
-
-
-def test_knots_per_gap_counts_strictly_inside():
-    x = np.array([0.0, 1.0, 3.0])
-    assert list(mf.knots_per_gap([0.5, 0.7, 1.0, 2.0, 5.0, -np.inf], x)) == [2, 1]
-    assert list(mf.knots_per_gap([1e-12], x, margin=1e-9)) == [0, 0]
-    with pytest.raises(ValueError, match="two distinct"):
-        mf.knots_per_gap([0.5], [1.0, 1.0])
-    with pytest.raises(ValueError, match="NaN"):
-        mf.knots_per_gap([np.nan], x)
-
-
-def test_mass_near_uses_angular_windows():
-    assert mf.mass_near([0.0, 0.5, 100.0], [1.0, -1.0, 2.0], [0.01, 101.0], 0.02) == 0.75
-    assert mf.mass_near([1.0], [0.0], [1.0], 0.1) == 0.0
-    with pytest.raises(ValueError, match="width"):
-        mf.mass_near([1.0], [1.0], [1.0], 0.0)
-    with pytest.raises(ValueError, match="masses"):
-        mf.mass_near([1.0, 2.0], [1.0], [1.0], 0.1)
 
 
 def test_random_dataset_is_reproducible():
@@ -356,22 +338,6 @@ def test_check_lambda_max():
     assert_malformed(ex.check_lambda_max([exact, exact]), "value")
 
 
-# ------------------------------------------------------------ the paper's counting
-def test_knots_per_closed_interval_counts_end_points_twice():
-    x = np.array([0.0, 1.0, 3.0])
-    total, interior = mf.knots_per_closed_interval(
-        [-2.0, 0.0, 0.5, 1.0 + 1e-12, 2.0, 2.5, 7.0, np.inf], x)
-    # intervals (-inf, 0], [0, 1], [1, 3], [3, inf)
-    assert list(interior) == [1, 1, 2, 1]
-    assert list(total) == [2, 3, 3, 1]
-    total, interior = mf.knots_per_closed_interval([], x)
-    assert list(total) == [0, 0, 0, 0] and list(interior) == [0, 0, 0, 0]
-    with pytest.raises(ValueError, match="two distinct"):
-        mf.knots_per_closed_interval([0.5], [1.0, 1.0])
-    with pytest.raises(ValueError, match="NaN"):
-        mf.knots_per_closed_interval([np.nan], x)
-
-
 @settings(max_examples=20, deadline=None)
 @given(datasets(st.integers(3, 9)))
 def test_tv_solutions_are_admissible_in_the_papers_sense(case):
@@ -379,8 +345,8 @@ def test_tv_solutions_are_admissible_in_the_papers_sense(case):
     as end point + interior + end point; at most one knot outside the data range."""
     x, y, lam = case
     sol = mf.tv_lasso(x, y, lam)
-    total, interior = mf.knots_per_closed_interval(sol.to_piecewise().knots(tol=1e-9,
-                                                                            merge=1e-9)[0], x)
+    total, interior = knots_per_closed_interval(sol.to_piecewise().knots(tol=1e-9,
+                                                                            merge=1e-9), x)
     assert np.all(total <= 3) and np.all(interior[total == 3] == 1)
     assert interior[0] + interior[-1] <= 1
 
@@ -464,7 +430,7 @@ def test_two_point_network_claim_holds_for_other_seeds(seed):
     e, jump = noisy.knots(), np.abs(noisy.slope_jumps())
     inside = np.abs(e) < 10.0
     assert np.max(np.abs(noisy(TWO_X) - closed.f_data)) < 2e-3
-    assert mf.mass_near(e[inside], jump[inside], [-0.1, 0.1], 0.05) > 0.9
+    assert mass_near(e[inside], jump[inside], [-0.1, 0.1], 0.05, metric="angle") > 0.9
     assert jump[np.abs(np.abs(e) - 10.0) < 0.5].sum() / jump.sum() < 0.05
 
 

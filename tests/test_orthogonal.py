@@ -360,7 +360,8 @@ def test_first_crossing_is_exact_for_exponential_decay():
 # --------------------------------------------------------------- dynamics facts
 def test_flow_conserves_balancedness_and_never_switches_a_neuron_on():
     x, y = orth.example_data()
-    traj = orth.train(x, y, 1e-4, width=40, seed=1, snapshots=300)
+    traj = orth.train(x, y, 1e-4, width=40, seed=1, record=300,
+                      spacing="linear")
     drift = max(np.max(np.abs(net.balancedness())) for net in traj.nets)
     assert drift < 1e-10
     patterns = np.array([orth.activation_pattern(net, x) for net in traj.nets])
@@ -384,7 +385,7 @@ def test_an_uncovered_point_stalls_at_its_bound():
 
 def test_train_reaches_the_min_norm_interpolator():
     x, y = orth.example_data()
-    traj = orth.train(x, y, 1e-6, width=100, seed=3, snapshots=50)
+    traj = orth.train(x, y, 1e-6, width=100, seed=3, record=50)
     R = orth.min_variation_norm(x, y)
     assert traj.loss[-1] < 1e-10
     assert abs(traj.net.path_norm() - R) < 1e-2 * R

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relubook import PiecewiseLinear, ShallowNet, random_net
+from relubook.piecewise import knots_per_closed_interval, knots_per_gap, mass_near
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -146,7 +147,7 @@ def test_curvature_mass_of_affine_is_zero():
     t = np.array([-1.0, 0.5, 2.0])
     pl = PiecewiseLinear(t, 0.3 + 2.0 * t, 2.0, 2.0)
     assert pl.curvature_mass() == pytest.approx(0.0, abs=1e-14)
-    assert pl.knots(tol=1e-12)[0].size == 0
+    assert pl.knots(tol=1e-12).size == 0
 
 
 @settings(max_examples=60, deadline=None)
@@ -183,10 +184,10 @@ def test_knots_merge_clusters_at_weighted_mean():
     e = np.array([0.0, 1.0, 1.0 + 1e-4])
     J = np.array([1.0, 2.0, 3.0])
     pl = PiecewiseLinear.from_jumps(e, J, intercept=0.0, slope=0.0)
-    pos, jumps = pl.knots()
+    pos, jumps = pl.knot_clusters()
     np.testing.assert_allclose(pos, e, rtol=0, atol=1e-15)
     np.testing.assert_allclose(jumps, J, rtol=1e-9)
-    pos, jumps = pl.knots(merge=1e-3)
+    pos, jumps = pl.knot_clusters(merge=1e-3)
     np.testing.assert_allclose(pos, [0.0, (2 * 1.0 + 3 * (1 + 1e-4)) / 5], rtol=1e-12,
                                atol=1e-15)
     np.testing.assert_allclose(jumps, [1.0, 5.0], rtol=1e-9)
@@ -196,7 +197,7 @@ def test_knots_merge_clusters_at_weighted_mean():
 @given(piecewise())
 def test_knots_without_merging_are_the_breakpoints_exactly(pl):
     """merge = 0: every breakpoint with a nonzero jump is a knot, at exactly its position."""
-    pos, jumps = pl.knots()
+    pos, jumps = pl.knot_clusters()
     J = pl.slope_jumps()
     np.testing.assert_array_equal(pos, pl.breakpoints[J != 0])
     np.testing.assert_array_equal(jumps, J[J != 0])
@@ -207,12 +208,12 @@ def test_knots_opposite_jumps_cancel_and_tol_drops_small():
     e = np.array([-2.0, 1.0, 1.0 + 1e-7, 3.0])
     J = np.array([1.0, 2.0, -2.0, 1e-3])
     pl = PiecewiseLinear.from_jumps(e, J, intercept=0.5, slope=-1.0)
-    pos, jumps = pl.knots(tol=1e-5)
+    pos, jumps = pl.knot_clusters(tol=1e-5)
     assert pos.size == 4                          # not merged: all four are knots
-    pos, jumps = pl.knots(tol=1e-5, merge=1e-6)
+    pos, jumps = pl.knot_clusters(tol=1e-5, merge=1e-6)
     np.testing.assert_allclose(pos, [-2.0, 3.0], atol=1e-12)
     np.testing.assert_allclose(jumps, [1.0, 1e-3], rtol=1e-6)
-    pos, jumps = pl.knots(tol=1e-2, merge=1e-6)
+    pos, jumps = pl.knot_clusters(tol=1e-2, merge=1e-6)
     np.testing.assert_allclose(pos, [-2.0], atol=1e-12)
 
 
@@ -220,12 +221,12 @@ def test_knots_opposite_jumps_cancel_and_tol_drops_small():
 @given(piecewise(), st.sampled_from([0.0, 0.1, 0.5, 1.0, 3.0, 20.0]))
 def test_knots_conserve_total_jump_and_lie_in_their_cluster(pl, merge):
     """With tol = 0 the knots' jumps add up to right - left slope; more merging, fewer knots."""
-    pos, jumps = pl.knots(merge=merge)
+    pos, jumps = pl.knot_clusters(merge=merge)
     total = pl.right_slope - pl.left_slope
     assert jumps.sum() == pytest.approx(total, abs=1e-9)
     assert np.all(pos >= pl.breakpoints[0] - 1e-12) and np.all(pos <= pl.breakpoints[-1] + 1e-12)
     assert np.all(np.diff(pos) > 0)
-    assert pos.size <= pl.knots(merge=merge / 2)[0].size
+    assert pos.size <= pl.knots(merge=merge / 2).size
     if merge >= pl.breakpoints[-1] - pl.breakpoints[0]:
         assert pos.size <= 1
 
@@ -294,9 +295,9 @@ def test_knots_between_of_network_between_data():
 @given(piecewise(), st.sampled_from([0.0, 0.1, 1.0]), st.floats(-6, 6), st.floats(0.1, 6))
 def test_knots_on_an_interval_are_the_knots_inside(pl, merge, lo, width):
     """interval filters the knots of the whole function; it does not re-cluster them."""
-    pos, jumps = pl.knots(merge=merge)
+    pos, jumps = pl.knot_clusters(merge=merge)
     inside = (pos >= lo) & (pos <= lo + width)
-    got_pos, got_jumps = pl.knots(merge=merge, interval=(lo, lo + width))
+    got_pos, got_jumps = pl.knot_clusters(merge=merge, interval=(lo, lo + width))
     np.testing.assert_array_equal(got_pos, pos[inside])
     np.testing.assert_array_equal(got_jumps, jumps[inside])
 
@@ -477,3 +478,63 @@ def test_from_jumps_keeps_exact_slopes_across_an_ulp():
 def test_explicit_slopes_are_validated():
     with pytest.raises(ValueError, match="slopes"):
         PiecewiseLinear([0.0, 1.0, 2.0], [0.0, 1.0, 0.0], 0.0, 0.0, slopes=[1.0])
+
+
+# ------------------------------------------------- knots against the data
+def test_knots_per_gap_counts_strictly_inside():
+    x = np.array([0.0, 1.0, 3.0])
+    assert list(knots_per_gap([0.5, 0.7, 1.0, 2.0, 5.0, -np.inf], x)) == [2, 1]
+    assert list(knots_per_gap([1e-12], x, margin=1e-9)) == [0, 0]
+    with pytest.raises(ValueError, match="two distinct"):
+        knots_per_gap([0.5], [1.0, 1.0])
+    with pytest.raises(ValueError, match="NaN"):
+        knots_per_gap([np.nan], x)
+
+
+def test_knots_per_closed_interval_counts_end_points_twice():
+    x = np.array([0.0, 1.0, 3.0])
+    total, interior = knots_per_closed_interval(
+        [-2.0, 0.0, 0.5, 1.0 + 1e-12, 2.0, 2.5, 7.0, np.inf], x)
+    # intervals (-inf, 0], [0, 1], [1, 3], [3, inf)
+    assert list(interior) == [1, 1, 2, 1]
+    assert list(total) == [2, 3, 3, 1]
+    total, interior = knots_per_closed_interval([], x)
+    assert list(total) == [0, 0, 0, 0] and list(interior) == [0, 0, 0, 0]
+    with pytest.raises(ValueError, match="two distinct"):
+        knots_per_closed_interval([0.5], [1.0, 1.0])
+    with pytest.raises(ValueError, match="NaN"):
+        knots_per_closed_interval([np.nan], x)
+
+
+def test_mass_near_in_x_and_in_angle():
+    assert mass_near([0.0, 0.5, 100.0], [1.0, -1.0, 2.0], [0.01, 101.0], 0.02,
+                     metric="angle") == 0.75          # 100 and 101 differ by 1e-4 radians
+    assert mass_near([0.0, 0.5, 100.0], [1.0, -1.0, 2.0], [0.01, 101.0], 0.02) == 0.25
+    assert mass_near([0.0, 0.5], [1.0, 3.0], [0.25], 0.25) == 1.0      # closed windows
+    assert mass_near([1.0], [0.0], [1.0], 0.1) == 0.0
+    assert mass_near([np.inf], [1.0], [1e9], 1e-6, metric="angle") == 1.0
+    with pytest.raises(ValueError, match="radius"):
+        mass_near([1.0], [1.0], [1.0], -0.1)
+    with pytest.raises(ValueError, match="masses"):
+        mass_near([1.0, 2.0], [1.0], [1.0], 0.1)
+    with pytest.raises(ValueError, match="metric"):
+        mass_near([1.0], [1.0], [1.0], 0.1, metric="euclid")
+    with pytest.raises(ValueError, match="positions"):
+        mass_near([np.inf], [1.0], [1.0], 0.1)
+
+
+@given(st.integers(0, 2**32 - 1))
+@settings(max_examples=25, deadline=None)
+def test_curvature_near_is_mass_near_of_the_breakpoints(seed):
+    rng = np.random.default_rng(seed)
+    pl = PiecewiseLinear.from_jumps(np.sort(rng.uniform(-2, 2, 6)), rng.standard_normal(6),
+                                    intercept=0.0, slope=0.5)
+    centres = rng.uniform(-2, 2, 3)
+    near = pl.curvature_near(centres, 0.3)
+    t, J = pl.breakpoints, np.abs(pl.slope_jumps())
+    close = np.min(np.abs(t[:, None] - centres[None, :]), axis=1) <= 0.3
+    assert near == pytest.approx(J[close].sum() / J.sum(), rel=1e-12)
+    inner = pl.curvature_near(centres, 0.3, interval=(-1.0, 1.0))
+    keep = (t >= -1) & (t <= 1)
+    expected = J[close & keep].sum() / J[keep].sum() if J[keep].sum() else 0.0
+    assert inner == pytest.approx(expected, rel=1e-12)

@@ -117,10 +117,14 @@ def test_reduced_flow_follows_the_full_gradient_flow():
     assert reduced.loss[-1] < reduced.loss[0]
 
 
-def test_reduced_flow_records_equally_spaced_snapshots_by_default():
-    traj = rg.reduced_flow(random_state(0, m=4), X, Y, 1.0, dt=0.01, record=3)
-    np.testing.assert_allclose(traj.t, [0.0, 0.5, 1.0])
-    assert len(traj) == 3
+@pytest.mark.parametrize("spacing, times", [("linear", [0.0, 0.5, 1.0]),
+                                             ("log", [0.0, 0.01, 1.0])])
+def test_reduced_flow_records_as_every_dynamics_does(spacing, times):
+    net = random_state(0, m=4)
+    traj = rg.reduced_flow(net, X, Y, 1.0, dt=0.01, record=3, spacing=spacing)
+    np.testing.assert_allclose(traj.t, times)
+    full = gradient_flow(net, X, Y, 1.0, dt=0.01, record=3, spacing=spacing)
+    np.testing.assert_array_equal(traj.t, full.t)
 
 
 # ------------------------------------------------------------------ initialisations

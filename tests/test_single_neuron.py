@@ -127,10 +127,10 @@ def test_euler_is_gradient_descent_step_by_step():
 def test_batched_and_single_runs_agree():
     x, y, v = sn.teacher_instances(4, 10, 3, seed=0)
     W0 = np.random.default_rng(1).standard_normal((4, 3))
-    batch = sn.flow(W0, x, y, t_end=5.0, record=11)
+    batch = sn.flow(W0, x, y, t_end=5.0, record=11, spacing="linear")
     assert batch.w.shape == (4, 11, 3) and batch.ever_active.shape == (4, 11, 10)
     for b in range(4):
-        one = sn.flow(W0[b], x[b], y[b], t_end=5.0, record=11)
+        one = sn.flow(W0[b], x[b], y[b], t_end=5.0, record=11, spacing="linear")
         np.testing.assert_array_equal(one.w, batch.w[b])
         np.testing.assert_array_equal(one.ever_active, batch.ever_active[b])
         assert one.settle_time == batch.settle_time[b]
@@ -263,8 +263,11 @@ def test_distance_to_the_teacher_never_increases():
 def test_record_options():
     x, y, w = problem(2)
     assert sn.flow(w, x, y, 1.0, dt=0.1, record="all").w.shape == (11, 4)
-    run = sn.flow(w, x, y, 1.0, dt=0.1, record=3)
+    run = sn.flow(w, x, y, 1.0, dt=0.1, record=3, spacing="linear")
     np.testing.assert_allclose(run.t, [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(sn.flow(w, x, y, 1.0, dt=0.1, record=3).t, [0.0, 0.1, 1.0])
+    np.testing.assert_allclose(sn.flow(w, x, y, 1.0, dt=0.1, record=[0.3, 0.5]).t,
+                               [0.0, 0.3, 0.5, 1.0])
     np.testing.assert_allclose(run.norms(), np.linalg.norm(run.w, axis=1))
     np.testing.assert_array_equal(run.final, run.w[-1])
     assert sn.flow(w, x, y, 0.95, dt=0.1).dt == pytest.approx(0.095)
@@ -273,7 +276,7 @@ def test_record_options():
 def test_divergence_is_reported():
     """Inputs on both sides: each too-long step flips w and multiplies it by -49."""
     x, y = np.array([[1.0], [-1.0]]), np.zeros(2)
-    with pytest.raises(FloatingPointError, match="smaller dt"):
+    with pytest.raises(FloatingPointError, match="diverged .* smaller step size"):
         sn.flow([1.0], x, y, 1e5, dt=100.0, method="euler")
 
 

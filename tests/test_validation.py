@@ -197,7 +197,7 @@ COMMON_DATA_CASES = [
     ("record-beyond-end", dict(record=[0.05, 5.0]), ValueError, "record"),
     ("record-nan", dict(record=[NAN]), ValueError, "record"),
     ("record-2d", dict(record=[[0.01]]), ValueError, "record"),
-    ("record-string", dict(record="all"), TypeError, "record"),
+    ("record-string", dict(record="every"), ValueError, "record"),
 ]
 
 DYNAMICS_CASES = []

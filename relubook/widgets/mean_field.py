@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import data
-from ..mean_field import gibbs_fixed_point, mass_near, random_dataset, tv_lasso
+from ..mean_field import gibbs_fixed_point, random_dataset, tv_lasso
+from ..piecewise import mass_near
 from ..plots import axes, show_figure
 
 __all__ = ["DATASETS", "BETAS", "LAMBDAS", "dataset", "draw_gibbs", "explorer"]
@@ -48,7 +49,7 @@ def draw_gibbs(name: str = "random, seed 0", beta: float = 1e4, lam: float = 0.0
     x, y = dataset(name)
     gibbs = gibbs_fixed_point(x, y, beta, lam)
     limit = tv_lasso(x, y, lam)
-    knots = limit.knots()
+    knots = limit.clustered_knots()
     span = x.max() - x.min()
     t = np.linspace(x.min() - 0.3 * span, x.max() + 0.3 * span, 801)
     fig, (left, right) = axes(2)
@@ -67,7 +68,7 @@ def draw_gibbs(name: str = "random, seed 0", beta: float = 1e4, lam: float = 0.0
     right.semilogy(t, np.maximum(curvature, 1e-12), color="tab:blue")
     for e in knots.position[shown]:
         right.axvline(e, ls="--", color="tab:red", lw=0.8)
-    fraction = mass_near(*gibbs.curvature_measure(), knots.position, WINDOW)
+    fraction = mass_near(*gibbs.curvature_measure(), knots.position, WINDOW, metric="angle")
     right.set_ylim(max(curvature.max() * 1e-6, 1e-12), curvature.max() * 3)
     right.set_xlabel("$x$")
     right.set_ylabel(r"$|f_\beta''(x)|$")

@@ -38,7 +38,7 @@ def trajectory(log10_lam: int, width: int, seed: int):
     x, y = orth.example_data()
     lam = 10.0 ** log10_lam
     return orth.train(x, y, lam, width=width, seed=seed, t_end=S_MAX * math.log(1 / lam),
-                      dt=0.05, snapshots=321)
+                      dt=0.05, record=321, spacing="linear")
 
 
 def _plane(x: np.ndarray, y: np.ndarray, sign: float) -> tuple[int, int]:

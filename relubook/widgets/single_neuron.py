@@ -93,7 +93,7 @@ def draw_phase_portrait(seed: int = 0, angle: float = 160.0, norm: float = 0.5,
     """
     x, y, v = planar_problem(seed, n)
     w0 = initial_weight(v, angle, norm)
-    run = sn.flow(w0, x, y, t_end, record=401)
+    run = sn.flow(w0, x, y, t_end, record=401, spacing="linear")
     outcome = str(sn.fate(run.final, v))
     fig, (left, right) = axes(2, width=3.5, height=3.4)
     lim = 1.35 * max(np.linalg.norm(v), np.linalg.norm(w0))
