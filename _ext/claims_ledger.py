@@ -24,36 +24,53 @@ Pure functions, used by ``tests/test_claims.py`` without Sphinx:
 - :func:`scan_book` ``(chapters_dir) -> (claims, checks)`` over ``chapters_dir/*.md``
 - :func:`validate` ``(claims, checks) -> [Problem]``: a claim without a check cell, a check
   naming an unknown claim, a claim label defined twice.
+- :func:`module_claim_problems` ``(package_dir, claims) -> [Problem]``: the package's side.
+  Every paper module (:data:`PAPER_MODULES`) gives its paper's arXiv id in its docstring, and
+  the docstring ends with the claims that depend on it,
+  ``Claims: claim-a, claim-b (chapter 3); claim-c (chapter 7).`` (grammar:
+  :func:`docstring_claims`); other modules may end with one too. Each listed label must be a
+  claim of the book, defined in the chapter named with it. The modules are read with
+  :mod:`ast`, not imported.
 
 As a Sphinx extension (``local_extensions`` in ``_config.yml``) it
 
-- emits one WARNING per problem at the start of every build (so ``-W`` fails), and
+- emits one WARNING per problem of :func:`validate` and of :func:`module_claim_problems` (on
+  the folder ``claims_ledger_package``, default ``relubook``) at the start of every build (so
+  ``-W`` fails), and
 - provides the ``{claims-ledger}`` directive, which renders the ledger table: claim (link to
   the proposition), statement, paper (citation), chapter (link), number of check cells. The
   page holding the directive is re-read on every build, since it depends on all chapters.
 
-The scanner reads the Markdown text line by line and follows fences, so that fenced examples
-(plain ```` ``` ```` code blocks) and the contents of code cells are never mistaken for claims.
+The scanner reads the Markdown text line by line and follows fences (``myst_fences.py``, shared
+with the exercises index), so that fenced examples (plain ```` ``` ```` code blocks) and the
+contents of code cells are never mistaken for claims.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import re
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:  # Sphinx puts _ext/ on the path; a file loaded directly may not
+    sys.path.insert(0, _HERE)
+from myst_fences import (  # noqa: E402  (the MyST fence parser shared with exercise_index)
+    LITERAL_DIRECTIVES,
+    body_offset,
+    fenced_blocks,
+    front_matter,
+    split_options,
+)
 
 CLAIM_KINDS = ("proposition", "theorem", "lemma", "corollary")
 CLAIM_PREFIX = "claim-"
 # Directives whose body is not Markdown: never look for claims or cells inside them.
-_LITERAL_DIRECTIVES = {"code-cell", "code-block", "code", "sourcecode", "literalinclude",
-                       "math", "eval-rst", "raw", "bibliography", "claims-ledger"}
+_LITERAL_DIRECTIVES = LITERAL_DIRECTIVES | {"claims-ledger"}
 
-_FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,}|:{3,})\s*(?P<info>.*?)\s*$")
-_DIRECTIVE = re.compile(r"^\{(?P<name>[^}\s]+)\}\s*(?P<arg>.*)$")
-_OPTION = re.compile(r"^\s*:(?P<key>[\w-]+):\s*(?P<value>.*?)\s*$")
 _CHECK = re.compile(r"^\s*#\s*check:\s*(?P<labels>.+?)\s*$")
 
 
@@ -84,84 +101,11 @@ class Problem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-@dataclass
-class _Fenced:
-    """One fenced block: its directive name (or None), argument, body lines and position."""
-
-    name: str | None
-    arg: str
-    body: list[str] = field(default_factory=list)
-    body_start: int = 0  # 0-based index in the file of the first body line
-
-
-def front_matter(text: str) -> dict:
-    """The YAML front matter of a MyST file (``---`` ... ``---`` at the very top), or {}."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return {}
-    for end in range(1, len(lines)):
-        if lines[end].strip() == "---":
-            data = yaml.safe_load("\n".join(lines[1:end]))
-            return data if isinstance(data, dict) else {}
-    return {}
-
-
-def _body_offset(text: str) -> int:
-    """Number of lines taken by the front matter (0 if there is none)."""
-    lines = text.splitlines()
-    if lines and lines[0].strip() == "---":
-        for end in range(1, len(lines)):
-            if lines[end].strip() == "---":
-                return end + 1
-    return 0
-
-
-def _blocks(lines: list[str], start: int, stop: int):
-    """Yield the outermost fenced blocks in ``lines[start:stop]`` (CommonMark/MyST rules:
-    a fence is closed by a line of the same character, at least as long, with no info)."""
-    i = start
-    while i < stop:
-        m = _FENCE_OPEN.match(lines[i])
-        if not m:
-            i += 1
-            continue
-        fence, info = m["fence"], m["info"]
-        closing = re.compile(rf"^\s*{re.escape(fence[0])}{{{len(fence)},}}\s*$")
-        j = i + 1
-        while j < stop and not closing.match(lines[j]):
-            j += 1
-        d = _DIRECTIVE.match(info)
-        block = _Fenced(name=d["name"] if d else None, arg=d["arg"].strip() if d else info,
-                        body=lines[i + 1:j], body_start=i + 1)
-        yield block
-        i = j + 1
-
-
-def _split_options(block: _Fenced) -> tuple[dict, int]:
-    """A directive's options (``:key: value`` lines or a ``---`` YAML block at the top of its
-    body) and the index in ``block.body`` of the first line after them."""
-    body = block.body
-    if body and body[0].strip() == "---":
-        for end in range(1, len(body)):
-            if body[end].strip() == "---":
-                try:
-                    opts = yaml.safe_load("\n".join(body[1:end])) or {}
-                except yaml.YAMLError:
-                    opts = {}
-                return (opts if isinstance(opts, dict) else {}), end + 1
-        return {}, 0
-    opts, k = {}, 0
-    while k < len(body) and (m := _OPTION.match(body[k])):
-        opts[m["key"]] = m["value"]
-        k += 1
-    return opts, k
-
-
 def _scan_lines(lines, start, stop, path, paper, claims, checks):
-    for block in _blocks(lines, start, stop):
+    for block in fenced_blocks(lines, start, stop):
         if block.name is None or block.name in _LITERAL_DIRECTIVES - {"code-cell"}:
             continue  # plain code block or literal directive: nothing to find inside
-        opts, k = _split_options(block)
+        opts, k = split_options(block)
         if block.name == "code-cell":
             code = [ln for ln in block.body[k:] if ln.strip()]
             if code and (m := _CHECK.match(code[0])):
@@ -187,7 +131,7 @@ def scan_chapter(path) -> tuple[list[Claim], list[Check]]:
     lines = text.splitlines()
     claims: list[Claim] = []
     checks: list[Check] = []
-    _scan_lines(lines, _body_offset(text), len(lines), path,
+    _scan_lines(lines, body_offset(text), len(lines), path,
                 str(paper) if paper else None, claims, checks)
     return claims, checks
 
@@ -245,6 +189,198 @@ def count_checks(claims: list[Claim], checks: list[Check]) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------------------------
+# The package's side of the ledger: each paper module names the claims that depend on it.
+
+PAPER_MODULES = {              # module file in the package: the arXiv id of its paper
+    "regimes.py": "1906.07842",        # chapter 2
+    "mean_field.py": "2111.02278",     # chapter 3
+    "orthogonal.py": "2206.00939",     # chapter 4
+    "single_neuron.py": "2202.05510",  # chapter 5
+    "landscape.py": "2103.10922",      # chapter 6
+}
+
+_LABEL = r"claim-[\w-]+"
+_GROUP = (rf"\s*(?P<labels>{_LABEL}(?:\s*,\s*{_LABEL})*)\s*"
+          r"\(\s*chapter\s+(?P<chapter>\d+|[A-Za-z][\w-]*)\s*\)\s*")
+_CLAIMS_HEAD = re.compile(r"\s*Claims:")
+_ANY_GROUP = re.sub(r"\?P<\w+>", "", _GROUP)   # the same, without group names
+_CLAIMS_BODY = re.compile(rf"{_ANY_GROUP}(?:;{_ANY_GROUP})*\.?\s*", re.I)
+_GROUP_RE = re.compile(_GROUP, re.I)
+_NUMBERED_CHAPTER = re.compile(r"^0*(\d+)_")
+
+
+def chapter_of(path) -> str:
+    """The chapter a file is, as the Claims paragraphs name it: ``"3"`` for
+    ``chapters/03_mean_field.md``, the file's stem (``"speed"``) for an unnumbered page."""
+    path = Path(path)
+    m = _NUMBERED_CHAPTER.match(path.name)
+    return str(int(m.group(1))) if m else path.stem
+
+
+def _docstring(path: Path) -> tuple[str | None, int, Problem | None]:
+    """A module's docstring as written (not dedented), the file line of its first line, and
+    a problem when the file cannot be parsed. The module is read with :mod:`ast`, not
+    imported."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError as e:
+        return None, 1, Problem(path, e.lineno or 1, f"cannot parse the module: {e.msg}")
+    first = tree.body[0] if tree.body else None
+    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)):
+        return first.value.value, first.lineno, None
+    return None, 1, None
+
+
+def _paragraphs(lines: list[str]) -> list[tuple[int, int]]:
+    """``(start, stop)`` line ranges of the paragraphs (runs of non-blank lines)."""
+    spans, start = [], None
+    for i, line in enumerate(lines + [""]):
+        if line.strip() and start is None:
+            start = i
+        elif not line.strip() and start is not None:
+            spans.append((start, i))
+            start = None
+    return spans
+
+
+def docstring_claims(path) -> tuple[list[tuple[str, str, int]] | None, list[Problem]]:
+    """The claims a module's docstring says depend on it.
+
+    The docstring's last paragraph (paragraphs are separated by blank lines) may be a
+    *Claims paragraph*::
+
+        Claims: claim-a, claim-b (chapter 3); claim-c (chapter 7).
+
+    Its grammar, where any whitespace (line breaks included) may separate two tokens, so the
+    paragraph may wrap over several lines::
+
+        paragraph := "Claims:" group (";" group)* ["."]
+        group     := label ("," label)* "(" "chapter" chapter ")"
+        label     := "claim-" [A-Za-z0-9_-]+
+        chapter   := digits            the number of a chapter file chapters/NN_*.md
+                   | name              the stem of an unnumbered page (chapters/speed.md)
+
+    ``chapter`` is matched without regard to case; labels are case-sensitive.
+
+    Parameters
+    ----------
+    path : path-like
+        A Python module (read as text and parsed with :mod:`ast`, never imported).
+
+    Returns
+    -------
+    entries : list of (label, chapter, line) or None
+        One entry per listed label, in order: the label, the chapter as written (leading
+        zeros removed from a number) and the 1-based line of the label in the file. None
+        when the docstring has no Claims paragraph (or the module has no docstring).
+    problems : list of Problem
+        A module that cannot be parsed, a Claims paragraph that does not follow the grammar,
+        a Claims paragraph that is not the docstring's last.
+    """
+    path = Path(path)
+    doc, first_line, problem = _docstring(path)
+    if problem is not None:
+        return None, [problem]
+    if doc is None:
+        return None, []
+    lines = doc.split("\n")
+    spans = _paragraphs(lines)
+    problems: list[Problem] = []
+    found = [(a, b) for a, b in spans if _CLAIMS_HEAD.match(lines[a])]
+    for span in found:
+        if span != spans[-1]:
+            problems.append(Problem(path, first_line + span[0], "the 'Claims:' paragraph must "
+                                    "be the last paragraph of the docstring"))
+    if not spans or spans[-1] not in found:
+        return None, problems
+    a, b = spans[-1]
+    text = "\n".join(lines[a:b])
+    head = _CLAIMS_HEAD.match(text)
+    body = text[head.end():]
+    if not _CLAIMS_BODY.fullmatch(body):
+        problems.append(Problem(path, first_line + a, "malformed 'Claims:' paragraph; expected "
+                                "'Claims: claim-a, claim-b (chapter 3); claim-c (chapter 7).'"))
+        return None, problems
+    entries = []
+    for g in _GROUP_RE.finditer(body):
+        chapter = g["chapter"]
+        chapter = str(int(chapter)) if chapter.isdigit() else chapter.lower()
+        for m in re.finditer(_LABEL, g["labels"]):
+            offset = head.end() + g.start("labels") + m.start()
+            entries.append((m.group(0), chapter, first_line + a + text.count("\n", 0, offset)))
+    return entries, problems
+
+
+def module_claim_problems(package_dir, claims: list[Claim],
+                          paper_modules: dict[str, str] | None = None) -> list[Problem]:
+    """Every problem of the package's Claims paragraphs (see :func:`docstring_claims`).
+
+    Every ``*.py`` file under ``package_dir`` (subpackages included) is read with :mod:`ast`;
+    a Claims paragraph, where there is one, is checked against the claims scanned from the
+    chapters. The problems:
+
+    - a listed label that is not a claim of the book;
+    - a listed chapter that is not the chapter of the file where the claim is defined
+      (:func:`chapter_of`);
+    - a malformed or misplaced Claims paragraph, a module that cannot be parsed;
+    - a paper module (a key of ``paper_modules``, a path relative to ``package_dir``) that is
+      missing, has no Claims paragraph, or whose docstring does not give its paper's arXiv id
+      as ``arXiv <id>`` or ``arXiv:<id>``.
+
+    Parameters
+    ----------
+    package_dir : path-like
+        The package folder (``relubook``).
+    claims : list of Claim
+        The claims of the book (:func:`scan_book`).
+    paper_modules : dict, optional
+        Module file (relative to ``package_dir``) -> arXiv id of its paper; default
+        :data:`PAPER_MODULES`.
+
+    Returns
+    -------
+    list of Problem
+        Located at the module's file and line.
+    """
+    package_dir = Path(package_dir)
+    paper_modules = PAPER_MODULES if paper_modules is None else paper_modules
+    chapters: dict[str, set[str]] = {}
+    where: dict[str, Claim] = {}
+    for c in claims:
+        chapters.setdefault(c.label, set()).add(chapter_of(c.path).lower())
+        where.setdefault(c.label, c)
+    problems: list[Problem] = []
+    for name in sorted(paper_modules):
+        if not (package_dir / name).is_file():
+            problems.append(Problem(package_dir / name, 1, "paper module not found (update "
+                                                           "PAPER_MODULES in claims_ledger.py)"))
+    for path in sorted(package_dir.rglob("*.py")):
+        name = path.relative_to(package_dir).as_posix()
+        entries, found = docstring_claims(path)
+        problems += found
+        if name in paper_modules:
+            doc, line, _ = _docstring(path)
+            arxiv = paper_modules[name]
+            if not re.search(rf"\barXiv(?::\s*|\s+){re.escape(arxiv)}(?!\d)", doc or ""):
+                problems.append(Problem(path, line, f"paper module: its docstring does not "
+                                                    f"give its paper's id 'arXiv {arxiv}'"))
+            if entries is None and not found:
+                problems.append(Problem(path, line, "paper module: its docstring does not end "
+                                                    "with a 'Claims: claim-... (chapter N).' "
+                                                    "paragraph"))
+        for label, chapter, line in entries or []:
+            if label not in chapters:
+                problems.append(Problem(path, line, f"'Claims:' names unknown claim {label!r}"))
+            elif chapter not in chapters[label]:
+                c = where[label]
+                problems.append(Problem(path, line, f"'Claims:' says {label!r} is in chapter "
+                                                    f"{chapter}, but it is defined in chapter "
+                                                    f"{chapter_of(c.path)} ({c.path.name})"))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
 # Sphinx side (imported lazily so that the pure functions above need only PyYAML).
 
 def _chapters_dir(app) -> Path:
@@ -252,7 +388,9 @@ def _chapters_dir(app) -> Path:
 
 
 def _warn_problems(app) -> None:
-    """One Sphinx warning per ledger problem, located in the chapter source."""
+    """One Sphinx warning per ledger problem, located in the chapter source: the problems of
+    :func:`validate`, then those of :func:`module_claim_problems` on the package folder
+    (config ``claims_ledger_package``, default ``relubook``; ``""`` skips it)."""
     from sphinx.util import logging
 
     logger = logging.getLogger(__name__)
@@ -260,7 +398,15 @@ def _warn_problems(app) -> None:
     if not chapters.is_dir():
         logger.warning(f"claims ledger: no chapters directory {chapters}", type="claims")
         return
-    for p in validate(*scan_book(chapters)):
+    claims, checks = scan_book(chapters)
+    problems = validate(claims, checks)
+    if app.config.claims_ledger_package:  # "" turns the package's side off
+        package = Path(app.srcdir) / app.config.claims_ledger_package
+        if package.is_dir():
+            problems += module_claim_problems(package, claims)
+        else:
+            logger.warning(f"claims ledger: no package directory {package}", type="claims")
+    for p in problems:
         # A "path:line" string: a (docname, line) tuple would be mapped through doc2path.
         logger.warning(f"claims ledger: {p.message}", location=f"{p.path}:{p.line}",
                        type="claims")
@@ -365,6 +511,7 @@ def add_generated_table(app, name: str, css_class: str, markdown_of) -> None:
 
 def setup(app):
     app.add_config_value("claims_ledger_chapters", "chapters", "env")
+    app.add_config_value("claims_ledger_package", "relubook", "env")
     add_generated_table(app, "claims-ledger", "claims-ledger",
                         lambda env: _ledger_markdown(env.app, env))
     app.connect("builder-inited", _warn_problems)

@@ -48,13 +48,19 @@ from pathlib import Path
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:  # Sphinx puts _ext/ on the path; the tests load this file directly
     sys.path.insert(0, _HERE)
-import claims_ledger as _cl  # noqa: E402  (the fence scanner of the claims ledger)
+import claims_ledger as _cl  # noqa: E402  (Problem, scan_files, add_generated_table)
+from myst_fences import (  # noqa: E402  (the MyST fence parser shared with claims_ledger)
+    LITERAL_DIRECTIVES,
+    body_offset,
+    fenced_blocks,
+    split_options,
+)
 
 _CHECKER = re.compile(r"\bcheck_\w+")
 _MODULE = re.compile(r"^\s*from\s+relubook\.exercises\s+import\s+(\w+)\s+as\s+exercises\b",
                      re.M)
 # Directives whose body is never Markdown: nothing to find inside.
-_LITERAL = _cl._LITERAL_DIRECTIVES | {"exercise-index"}
+_LITERAL = LITERAL_DIRECTIVES | {"claims-ledger", "exercise-index"}
 
 
 @dataclass(frozen=True)
@@ -109,11 +115,11 @@ _HEADING = re.compile(r"^#{1,6}\s")
 
 
 def _scan(lines, start, stop, path, module, exercises, solutions):
-    blocks = list(_cl._blocks(lines, start, stop))
+    blocks = list(fenced_blocks(lines, start, stop))
     for i, block in enumerate(blocks):
         if block.name is None or block.name in _LITERAL:
             continue
-        opts, k = _cl._split_options(block)
+        opts, k = split_options(block)
         body = "\n".join(block.body[k:]).strip("\n")
         if block.name == "exercise":
             exercises.append(Exercise(
@@ -146,7 +152,7 @@ def _scan(lines, start, stop, path, module, exercises, solutions):
 def _inside_fence(lines, start, j) -> bool:
     """Whether line ``j`` lies inside a fenced block that opens at or after ``start``."""
     return any(b.body_start <= j < b.body_start + len(b.body) + 1
-               for b in _cl._blocks(lines, start, j + 1))
+               for b in fenced_blocks(lines, start, j + 1))
 
 
 def scan_chapter(path) -> tuple[list[Exercise], list[Solution]]:
@@ -156,7 +162,7 @@ def scan_chapter(path) -> tuple[list[Exercise], list[Solution]]:
     lines = text.splitlines()
     exercises: list[Exercise] = []
     solutions: list[Solution] = []
-    _scan(lines, _cl._body_offset(text), len(lines), path, exercises_module(text),
+    _scan(lines, body_offset(text), len(lines), path, exercises_module(text),
           exercises, solutions)
     return exercises, solutions
 

@@ -30,6 +30,10 @@ recognise its zigzags.
 Parameter vectors (:func:`to_vector`, :func:`from_vector`) are ordered ``(a, w, b, c)``,
 length ``3m + 1``, as in the training engine. Training on the true loss runs in this
 module's own numba kernel (:func:`gradient_descent_batch`), vectorised over many starts.
+
+Claims: claim-landscape-exact, claim-landscape-no-max, claim-landscape-zigzag,
+claim-landscape-structure, claim-landscape-global, claim-landscape-dead-minima,
+claim-landscape-activations (chapter 6).
 """
 
 from __future__ import annotations

@@ -44,6 +44,12 @@ A direction :math:`\varphi` with :math:`\cos\varphi \ne 0` puts a knot at
 :math:`x > e`) or left. Distances between knots are measured in the angle
 :math:`\psi = \arctan e`, the natural coordinate of the circle of directions, which does not
 stretch knots far from the origin.
+
+Claims: claim-meanfield-gibbs, claim-meanfield-langevin, claim-meanfield-tv-limit,
+claim-meanfield-piecewise, claim-meanfield-three-knots, claim-meanfield-off-data,
+claim-meanfield-figure-8, claim-meanfield-lambda-zero (chapter 3);
+claim-synthesis-least-curvature, claim-synthesis-side-by-side, claim-synthesis-bias-penalty
+(chapter 7).
 """
 
 from __future__ import annotations

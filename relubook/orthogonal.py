@@ -19,6 +19,10 @@ The settings of the authors' published experiments (their initialisation law and
 data sets) are :func:`authors_init_net`, :func:`toy_data` and :func:`teacher_student_data`.
 Everything here is closed form or a small linear program (scipy HiGHS); the training itself
 runs in :func:`relubook.gradient_flow`.
+
+Claims: claim-orth-balancedness, claim-orth-alignment, claim-orth-saddles,
+claim-orth-convergence, claim-orth-min-norm, claim-orth-implicit-bias, claim-orth-width,
+claim-orth-toy, claim-orth-non-orthogonal, claim-orth-high-dim (chapter 4).
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 r"""Kernel and adaptive regimes of a univariate shallow ReLU network.
 
+The setting of chapter 2 (after Williams, Trager, Panozzo, Silva, Zorin and Bruna, arXiv
+1906.07842; the reduced coordinates and the regime initialisations are the book's reading).
+
 The network of this module is the book's :class:`~relubook.model.ShallowNet` with one input,
 hidden biases and the mean-field scale ``s = 1/m``,
 
@@ -32,6 +35,11 @@ the fit builds (the *kernel regime*); they travel when it is not, in particular 
 :func:`regime_net`, :func:`kernel_regime_net` and :func:`adaptive_regime_net` choose between
 them, and :func:`train` runs full-batch gradient descent with a step size that adapts to the
 regime.
+
+Claims: claim-regimes-reduced, claim-regimes-kernel, claim-regimes-cubic,
+claim-regimes-adaptive, claim-regimes-transition, claim-regimes-width (chapter 2);
+claim-synthesis-least-curvature, claim-synthesis-side-by-side, claim-synthesis-bias-penalty
+(chapter 7).
 """
 
 from __future__ import annotations

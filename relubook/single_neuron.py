@@ -1,5 +1,7 @@
 r"""One ReLU neuron trained by gradient flow: support vectors, norm growth, the plane.
 
+The setting of chapter 5 (after Lee, Sim and Ye, arXiv 2202.05510).
+
 The model is :math:`f_w(x) = \mathrm{relu}(\langle w, x\rangle)` with ``w`` in ``R^d`` and no
 bias (a bias is a constant input coordinate). With inputs ``x`` of shape ``(n, d)`` and labels
 ``y`` the loss is :math:`L(w) = \frac{1}{2n}\sum_i (\mathrm{relu}(z_i) - y_i)^2`,
@@ -20,6 +22,9 @@ flow for many instances at once (:func:`flow`), an exact event-driven solution o
 piecewise-linear flow (:func:`exact_flow`, the oracle for step-size questions), random
 teacher instances and the planar tools of the convergence chapter (half-plane depth of the
 origin, the cone of weights that see only zero labels, the fate of a run).
+
+Claims: claim-neuron-support, claim-neuron-norm, claim-neuron-overshoot, claim-neuron-plane,
+claim-neuron-dimension, claim-neuron-linear (chapter 5).
 """
 
 from __future__ import annotations

@@ -245,3 +245,140 @@ def test_smallest_margin_by_claim(tmp_path):
     assert ledger.smallest_margin_by_claim(tmp_path) == {
         "claim-a": "2", "claim-b": "exact", "claim-c": "∞"}
     assert ledger.smallest_margin_by_claim(tmp_path / "missing") == {}
+
+
+# ---- the package's side: each paper module ends its docstring with its claims -------------
+
+def _book_with_claims(tmp_path):
+    """Chapters 3 and 7 and an unnumbered page, with claims a, b (3), c (7) and s (speed)."""
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    for name, labels in (("03_mf.md", ["claim-a", "claim-b"]), ("07_syn.md", ["claim-c"]),
+                         ("speed.md", ["claim-s"])):
+        write(chapters, name, "".join(f"```{{prf:proposition}} P\n:label: {label}\n```\n\n"
+                                      for label in labels))
+    claims, _ = ledger.scan_book(chapters)
+    package = tmp_path / "pkg"
+    package.mkdir()
+    return package, claims
+
+
+def _module(package, name, docstring):
+    path = package / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'r"""{textwrap.dedent(docstring)}"""\n\nX = 1\n', encoding="utf-8")
+    return path
+
+
+PAPER = {"mf.py": "2111.02278"}
+
+GOOD = """\
+    The mean-field model (after Someone, arXiv 2111.02278).
+
+    More text; a Claims: inside a sentence is not a paragraph of claims.
+
+    Claims: claim-a,
+    claim-b (chapter 3); claim-c
+    (chapter 7); claim-s (chapter speed).
+    """
+
+
+def test_module_claims_good_paragraph_passes(tmp_path):
+    package, claims = _book_with_claims(tmp_path)
+    path = _module(package, "mf.py", GOOD)
+    _module(package, "helpers.py", "No claims here (not a paper module).\n")
+    _module(package, "sub/other.py", "A module of a subpackage.\n\nClaims: claim-b (Chapter 03)\n")
+    assert ledger.module_claim_problems(package, claims, PAPER) == []
+    entries, problems = ledger.docstring_claims(path)
+    assert problems == []
+    # Lines of the file: the docstring opens on line 1, "Claims: claim-a," is line 5.
+    assert entries == [("claim-a", "3", 5), ("claim-b", "3", 6), ("claim-c", "7", 6),
+                       ("claim-s", "speed", 7)]
+
+
+def test_module_claims_unknown_label_fails(tmp_path):
+    package, claims = _book_with_claims(tmp_path)
+    path = _module(package, "mf.py", GOOD.replace("claim-c\n", "claim-typo\n"))
+    problems = ledger.module_claim_problems(package, claims, PAPER)
+    assert [(p.path, p.line) for p in problems] == [(path, 6)]   # the label's own line
+    assert "unknown claim 'claim-typo'" in problems[0].message
+
+
+def test_module_claims_wrong_chapter_fails(tmp_path):
+    package, claims = _book_with_claims(tmp_path)
+    path = _module(package, "mf.py", GOOD.replace("(chapter 7)", "(chapter 6)"))
+    _module(package, "other.py", "Optional, but checked.\n\nClaims: claim-s (chapter 7).\n")
+    problems = ledger.module_claim_problems(package, claims, PAPER)
+    assert len(problems) == 2
+    assert problems[0].path == path and "'claim-c' is in chapter 6" in problems[0].message
+    assert "defined in chapter 7 (07_syn.md)" in problems[0].message
+    assert problems[1].path == package / "other.py" and "speed.md" in problems[1].message
+
+
+@pytest.mark.parametrize("docstring, message", [
+    ("The model (arXiv 2111.02278).\n\nNo claims.\n", "does not end with a 'Claims:"),
+    ("The model (arXiv 2111.02278).\n\nClaims: claim-a (chapter 3).\n\nMore.\n",
+     "must be the last paragraph"),
+    ("The model (arXiv 2111.02278).\n\nClaims: claim-a, chapter 3\n", "malformed"),
+    ("The model (arXiv 2111.022789).\n\nClaims: claim-a (chapter 3).\n", "arXiv 2111.02278"),
+    ("The model.\n\nClaims: claim-a (chapter 3).\n", "arXiv 2111.02278"),
+])
+def test_module_claims_paper_module_without_paragraph_or_id_fails(tmp_path, docstring, message):
+    package, claims = _book_with_claims(tmp_path)
+    path = _module(package, "mf.py", docstring)
+    problems = ledger.module_claim_problems(package, claims, PAPER)
+    assert len(problems) == 1 and problems[0].path == path, [str(p) for p in problems]
+    assert message in problems[0].message
+
+
+def test_module_claims_missing_paper_module_or_docstring_fails(tmp_path):
+    package, claims = _book_with_claims(tmp_path)
+    (package / "mf.py").write_text("X = 1\n", encoding="utf-8")   # no docstring at all
+    problems = ledger.module_claim_problems(package, claims, {**PAPER, "gone.py": "1906.07842"})
+    messages = [p.message for p in problems]
+    assert len(messages) == 3, messages
+    assert any("not found" in m for m in messages)
+    assert sum("paper module:" in m for m in messages) == 2
+
+
+def test_the_package_names_only_existing_claims_of_their_chapters():
+    assert ledger.module_claim_problems(ROOT / "relubook", CLAIMS) == []
+
+
+def test_the_paper_modules_are_the_five_papers():
+    assert ledger.PAPER_MODULES == {
+        "regimes.py": "1906.07842", "mean_field.py": "2111.02278",
+        "orthogonal.py": "2206.00939", "single_neuron.py": "2202.05510",
+        "landscape.py": "2103.10922"}
+    assert all((ROOT / "relubook" / name).is_file() for name in ledger.PAPER_MODULES)
+
+
+def test_myst_fences_public_api():
+    """The fence parser shared by the claims ledger and the exercises index."""
+    import myst_fences as mf
+
+    text = textwrap.dedent("""\
+        ---
+        paper: p
+        ---
+        ````{prf:lemma} Title
+        ---
+        label: claim-x
+        ---
+        ```{math}
+        a
+        ```
+        ````
+        ```python
+        x
+        """)
+    lines = text.splitlines()
+    assert mf.front_matter(text) == {"paper": "p"} and mf.body_offset(text) == 3
+    blocks = list(mf.fenced_blocks(lines, mf.body_offset(text), len(lines)))
+    assert [(b.name, b.arg, b.body_start) for b in blocks] == [
+        ("prf:lemma", "Title", 4), (None, "python", 12)]   # nested math: not outermost
+    assert blocks[1].body == ["x"]                           # unclosed: runs to the end
+    assert mf.split_options(blocks[0]) == ({"label": "claim-x"}, 3)
+    assert mf.split_options(mf.Fenced("note", "", [":class: tip", "text"])) == (
+        {"class": "tip"}, 1)
+    assert "code-cell" in mf.LITERAL_DIRECTIVES
