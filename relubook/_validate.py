@@ -98,3 +98,47 @@ def as_interval(value, name: str = "interval") -> tuple[float, float]:
     if not lo < hi:
         raise ValueError(f"{name} must satisfy lo < hi, got ({lo}, {hi})")
     return lo, hi
+
+
+ORTHOGONALITY_RTOL = 1e-12
+"""The one tolerance on ``|cos(x_k, x_l)|`` under which inputs count as orthogonal: in the
+orthogonal chapter's checks and in the choice of the orthogonal backend alike (rotated
+coordinate axes have cosines of about ``1e-16``; the orthogonal backend's steps differ from
+the dense ones by a relative amount of the order of the cosines)."""
+
+
+def _largest_cosine(x: np.ndarray) -> tuple[float, int, int]:
+    """``(|cos|, k, l)`` of the least orthogonal pair of non-zero rows ``k != l`` of ``x``."""
+    norms = np.linalg.norm(x, axis=1)
+    cos = (x @ x.T) / np.outer(norms, norms)
+    np.fill_diagonal(cos, 0.0)
+    k, l = np.unravel_index(np.argmax(np.abs(cos)), cos.shape)
+    return float(abs(cos[k, l])), int(k), int(l)
+
+
+def is_orthogonal(x: np.ndarray, rtol: float = ORTHOGONALITY_RTOL) -> bool:
+    """Whether the rows of ``x`` (n, d) are non-zero and pairwise orthogonal:
+    ``|<x_k, x_l>| <= rtol ||x_k|| ||x_l||`` for ``k != l``."""
+    if x.shape[0] > x.shape[1] or np.any(np.linalg.norm(x, axis=1) == 0):
+        return False
+    return _largest_cosine(x)[0] <= rtol
+
+
+def as_orthogonal(x, name: str = "x", *, rtol: float = ORTHOGONALITY_RTOL) -> np.ndarray:
+    """``x`` as a 2-d float array of non-zero, pairwise orthogonal rows (see
+    :func:`is_orthogonal`); the error says which rows are not."""
+    x = as_array(x, name, ndim=2)
+    rtol = as_float(rtol, "rtol", nonnegative=True)
+    n, d = x.shape
+    if d < n:
+        raise ValueError(f"{name} must hold pairwise orthogonal inputs, but {n} non-zero "
+                         f"inputs cannot be orthogonal in R^{d} (need d >= n)")
+    norms = np.linalg.norm(x, axis=1)
+    if np.any(norms == 0):
+        raise ValueError(f"{name} must not contain a zero input (row {int(np.argmin(norms))})")
+    cos, k, l = _largest_cosine(x)
+    if cos > rtol:
+        raise ValueError(f"{name} must hold pairwise orthogonal inputs: rows {k} and {l} have "
+                         f"cosine {cos:.3g} (tolerance {rtol:g}); build them with "
+                         f"relubook.data.orthogonal_inputs")
+    return x

@@ -30,7 +30,7 @@ from ._events import EventFlow
 from ._gemm import GemmEngine
 from ._gemm import step_cost as gemm_step_cost
 from ._torch_backend import TorchEngine, check_device
-from ._validate import as_array, as_float, as_int, as_rng
+from ._validate import as_array, as_float, as_int, as_rng, is_orthogonal
 from .model import ShallowNet
 
 __all__ = ["Trajectory", "gradient_descent", "gradient_flow", "langevin", "auto_backend",
@@ -110,7 +110,7 @@ def auto_backend(net: ShallowNet, x, *, dtype: str = "float64") -> str:
     dtype = _choice(dtype, "dtype", DTYPES)
     if net.dim == 1:
         return "sorted" if X.shape[0] >= K._SORTED_MIN_N and dtype == "float64" else "dense"
-    return "orthogonal" if K.is_orthogonal(X) else "dense"
+    return "orthogonal" if is_orthogonal(X) else "dense"
 
 
 def _resolve(backend, net: ShallowNet, x, dtype: str, noisy: bool = False,
@@ -131,7 +131,7 @@ def _resolve(backend, net: ShallowNet, x, dtype: str, noisy: bool = False,
     if backend == "orthogonal":
         if noisy:
             raise ValueError("backend 'orthogonal' is not available for langevin")
-        if net.dim == 1 or not K.is_orthogonal(net.check_inputs(x)):
+        if net.dim == 1 or not is_orthogonal(net.check_inputs(x)):
             raise ValueError("backend 'orthogonal' needs several inputs (d > 1) that are "
                              "non-zero and pairwise orthogonal (cosines at most 1e-12)")
     return backend

@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from ._validate import as_array, as_float, as_int, as_rng
+from ._validate import ORTHOGONALITY_RTOL, as_array, as_float, as_int, as_orthogonal, as_rng
 from .dynamics import Trajectory, gradient_flow
 from .least_l1 import least_l1
 from .model import ShallowNet, random_net
@@ -47,7 +47,6 @@ __all__ = [
     "random_directions", "lp_min_path_norm", "principal_plane",
 ]
 
-ORTHOGONALITY_RTOL = 1e-10   # largest |cos(x_k, x_l)| accepted as orthogonal
 
 
 # ------------------------------------------------------------------------ data
@@ -77,7 +76,9 @@ def check_orthogonal(x, y=None, *, rtol: float = ORTHOGONALITY_RTOL):
     y : array_like, shape (n,), optional
         Labels.
     rtol : float
-        Tolerance on the cosines (rounding errors of rotated inputs are ~1e-16).
+        Tolerance on the cosines: by default the one the orthogonal backend of the engine
+        uses (``ORTHOGONALITY_RTOL = 1e-12`` in ``relubook._validate``; rounding errors of
+        rotated inputs are ~1e-16).
 
     Returns
     -------
@@ -89,22 +90,8 @@ def check_orthogonal(x, y=None, *, rtol: float = ORTHOGONALITY_RTOL):
     ValueError
         If the shapes disagree, an input is zero or two inputs are not orthogonal.
     """
-    x = as_array(x, "x", ndim=2)
-    rtol = as_float(rtol, "rtol", nonnegative=True)
-    n, d = x.shape
-    if d < n:
-        raise ValueError(f"x must hold pairwise orthogonal inputs, but {n} non-zero inputs "
-                         f"cannot be orthogonal in R^{d} (need d >= n)")
-    norms = np.linalg.norm(x, axis=1)
-    if np.any(norms == 0):
-        raise ValueError(f"x must not contain a zero input (row {int(np.argmin(norms))})")
-    cos = (x @ x.T) / np.outer(norms, norms)
-    np.fill_diagonal(cos, 0.0)
-    k, l = np.unravel_index(np.argmax(np.abs(cos)), cos.shape)
-    if abs(cos[k, l]) > rtol:
-        raise ValueError(f"x must hold pairwise orthogonal inputs: rows {k} and {l} have "
-                         f"cosine {cos[k, l]:.3g} (tolerance {rtol:g}); build them with "
-                         f"relubook.data.orthogonal_inputs")
+    x = as_orthogonal(x, "x", rtol=rtol)
+    n = x.shape[0]
     if y is None:
         return x
     y = as_array(y, "y", ndim=1)

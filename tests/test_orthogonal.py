@@ -15,6 +15,7 @@ from scipy.optimize import minimize
 import relubook.orthogonal as orth
 from relubook import ShallowNet, gradient_flow
 from relubook.data import orthogonal_inputs
+from relubook.dynamics import auto_backend
 from relubook.exercises import orthogonal as ex
 from relubook.widgets import orthogonal as wid
 from tests.feedback_checks import assert_malformed
@@ -61,6 +62,19 @@ def test_check_orthogonal_accepts_axes_and_rotations():
 def test_check_orthogonal_rejects_bad_inputs(x, message):
     with pytest.raises(ValueError, match=message):
         orth.check_orthogonal(x)
+
+
+@pytest.mark.parametrize("cosine, orthogonal", [(0.0, True), (5e-13, True), (1e-11, False)])
+def test_the_check_and_the_backend_share_one_tolerance(cosine, orthogonal):
+    """Inputs the chapter's check accepts are the inputs that get the orthogonal backend."""
+    x = np.array([[1.0, 0.0, 0.0], [cosine, math.sqrt(1 - cosine ** 2), 0.0]])
+    net = orth.init_net(4, 3, 0.1, seed=0)
+    assert (auto_backend(net, x) == "orthogonal") is orthogonal
+    if orthogonal:
+        orth.check_orthogonal(x)
+    else:
+        with pytest.raises(ValueError, match="rows 0 and 1 have cosine"):
+            orth.check_orthogonal(x)
 
 
 def test_every_closed_form_rejects_non_orthogonal_inputs():

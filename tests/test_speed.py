@@ -13,7 +13,7 @@ import pytest
 
 import relubook
 from relubook import ShallowNet, gradient_descent, speed
-from relubook._kernels import is_orthogonal as rb_is_orthogonal
+from relubook._validate import is_orthogonal as rb_is_orthogonal
 
 # ---- timing ------------------------------------------------------------------------------
 
