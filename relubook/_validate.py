@@ -142,3 +142,44 @@ def as_orthogonal(x, name: str = "x", *, rtol: float = ORTHOGONALITY_RTOL) -> np
                          f"cosine {cos:.3g} (tolerance {rtol:g}); build them with "
                          f"relubook.data.orthogonal_inputs")
     return x
+
+
+def as_net(net, name: str = "net", *, dim: int | None = None, bias: bool | None = None,
+           scale: float | None = None):
+    """``net`` checked to be a :class:`~relubook.model.ShallowNet` of the required shape.
+
+    Parameters
+    ----------
+    net : object
+        The argument to check.
+    name : str
+        Its name, for the error messages.
+    dim : int, optional
+        Number of inputs: 1 means ``w`` of shape ``(m,)``, ``d > 1`` means ``(m, d)``.
+    bias : bool, optional
+        Whether the network must have hidden biases (``True``) or none (``False``).
+    scale : float, optional
+        The output scale it must have.
+
+    Returns
+    -------
+    ShallowNet
+        ``net`` itself.
+    """
+    from .model import ShallowNet  # model imports this module
+
+    if not isinstance(net, ShallowNet):
+        raise TypeError(f"{name} must be a ShallowNet, got {type(net).__name__}")
+    if dim == 1 and net.w.ndim != 1:
+        raise ValueError(f"{name} must have one input (w of shape (m,)), got w of shape "
+                         f"{net.w.shape}")
+    if dim is not None and dim > 1 and (net.w.ndim != 2 or net.dim != dim):
+        raise ValueError(f"{name} must have {dim} inputs (w of shape (m, {dim})), got w of "
+                         f"shape {net.w.shape}")
+    if bias is True and not net.has_bias:
+        raise ValueError(f"{name} must have hidden biases b")
+    if bias is False and net.has_bias:
+        raise ValueError(f"{name} must be a network without biases (b=None)")
+    if scale is not None and net.scale != scale:
+        raise ValueError(f"{name} must have scale {scale:g}, got scale {net.scale}")
+    return net

@@ -30,7 +30,7 @@ from ._events import EventFlow
 from ._gemm import GemmEngine
 from ._gemm import step_cost as gemm_step_cost
 from ._torch_backend import TorchEngine, check_device
-from ._validate import as_array, as_float, as_int, as_rng, is_orthogonal
+from ._validate import as_array, as_float, as_int, as_net, as_rng, is_orthogonal
 from .model import ShallowNet
 
 __all__ = ["Trajectory", "gradient_descent", "gradient_flow", "langevin", "auto_backend",
@@ -104,8 +104,7 @@ def auto_backend(net: ShallowNet, x, *, dtype: str = "float64") -> str:
     -------
     str
     """
-    if not isinstance(net, ShallowNet):
-        raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
+    as_net(net)
     X = net.check_inputs(x).reshape(-1, net.dim)
     dtype = _choice(dtype, "dtype", DTYPES)
     if net.dim == 1:
@@ -116,8 +115,6 @@ def auto_backend(net: ShallowNet, x, *, dtype: str = "float64") -> str:
 def _resolve(backend, net: ShallowNet, x, dtype: str, noisy: bool = False,
              device=None) -> str:
     """The backend of a run, after checking that the requested one applies."""
-    if not isinstance(net, ShallowNet):
-        raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
     backend = _choice(backend, "backend", BACKENDS)
     dtype = _choice(dtype, "dtype", DTYPES)
     if device is not None and backend != "torch":
@@ -147,8 +144,6 @@ class _State:
 
     def __init__(self, net: ShallowNet, x, y, train_c: bool, backend: str = "dense",
                  dtype: str = "float64", device=None):
-        if not isinstance(net, ShallowNet):
-            raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
         x = net.check_inputs(x)
         self.y = as_array(y, "y", ndim=1)
         if self.y.shape[0] != x.shape[0]:
@@ -434,8 +429,8 @@ def gradient_descent(net: ShallowNet, x, y, lr: float, steps: int, *, record=100
     lr = as_float(lr, "lr", positive=True)
     steps = as_int(steps, "steps")
     wd = as_float(weight_decay, "weight_decay", nonnegative=True)
-    st = _State(net, x, y, train_c, _resolve(backend, net, x, dtype, device=device), dtype,
-                device)
+    st = _State(as_net(net), x, y, train_c, _resolve(backend, net, x, dtype, device=device),
+                dtype, device)
 
     def advance(k):
         if st.basis is not None:
@@ -512,7 +507,7 @@ def gradient_flow(net: ShallowNet, x, y, t_end: float, *, dt: float | None = Non
     if events and (backend not in ("auto", "dense") or dtype != "float64"):
         raise ValueError(f"events=True needs backend 'auto' or 'dense' and float64, got "
                          f"backend {backend!r} and dtype {dtype!r}")
-    st = _State(net, x, y, train_c, "events" if events else
+    st = _State(as_net(net), x, y, train_c, "events" if events else
                 _resolve(backend, net, x, dtype, device=device), dtype, device)
 
     def advance(k):
@@ -595,9 +590,7 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
     if not beta > 0:
         raise ValueError(f"beta must be positive, got {beta}")
     wd = as_float(weight_decay, "weight_decay", nonnegative=True)
-    if not isinstance(net, ShallowNet):
-        raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
-    if not math.isclose(net.scale * net.width, 1.0, rel_tol=1e-12):
+    if not math.isclose(as_net(net).scale * net.width, 1.0, rel_tol=1e-12):
         raise ValueError(f"langevin needs the mean-field scale 1/m = {1 / net.width:.6g}, "
                          f"got net.scale = {net.scale:.6g}")
     noise = _choice(noise, "noise", NOISES)

@@ -46,7 +46,7 @@ from numba import njit
 from scipy.optimize import least_squares
 from tqdm.auto import tqdm
 
-from ._validate import as_array, as_float, as_int, as_interval, as_rng
+from ._validate import as_array, as_float, as_int, as_interval, as_net, as_rng
 from .dynamics import drive, snapshot_steps
 from .model import ShallowNet, random_net
 
@@ -59,6 +59,8 @@ __all__ = [
     "realised_zigzag", "residual_cell_means", "to_vector", "true_loss", "true_loss_batch",
     "true_loss_grad", "true_loss_hessian", "warm_up", "zigzag_loss", "zigzag_saddle",
 ]
+
+_NET = dict(dim=1, bias=True, scale=1.0)   # the networks of the true loss (as_net)
 
 #: The book's five neuron types, by the sign of ``w_j x + b_j`` on ``I = [p, q]``.
 NEURON_TYPES = ("degenerate", "inactive", "semi-inactive", "interior-knot", "fully-active")
@@ -133,19 +135,6 @@ def _activation(activation) -> Activation:
 
 
 # ------------------------------------------------------------------------ validation
-def _net(net) -> ShallowNet:
-    if not isinstance(net, ShallowNet):
-        raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
-    if net.w.ndim != 1:
-        raise ValueError(f"net must have one input (w of shape (m,)), "
-                         f"got w of shape {net.w.shape}")
-    if not net.has_bias:
-        raise ValueError("net must have hidden biases b (the true-loss landscape needs them)")
-    if net.scale != 1.0:
-        raise ValueError(f"net must have scale 1 for the true loss, got scale {net.scale}")
-    return net
-
-
 def _target(alpha, beta) -> tuple[float, float]:
     return as_float(alpha, "alpha"), as_float(beta, "beta")
 
@@ -157,7 +146,7 @@ def _tol(tol) -> float:
 # ------------------------------------------------------------------ parameter vectors
 def to_vector(net: ShallowNet) -> np.ndarray:
     """The parameters ``(a, w, b, c)`` of ``net`` as one vector of length ``3m + 1``."""
-    net = _net(net)
+    net = as_net(net, **_NET)
     return np.concatenate([net.a, net.w, net.b, [net.c]])
 
 
@@ -208,7 +197,7 @@ def _jacobian(net: ShallowNet, x, sig, dsig) -> np.ndarray:
 
 def realisation(net: ShallowNet, x, activation="relu") -> np.ndarray:
     """The network function ``f(x) = sum_j a_j sigma(w_j x + b_j) + c``; x shape (n,)."""
-    net, act = _net(net), _activation(activation)
+    net, act = as_net(net, **_NET), _activation(activation)
     x = as_array(x, "x", ndim=1)
     return _evaluate(net, 0.0, 0.0, x, act)[0]
 
@@ -234,7 +223,7 @@ def true_loss(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *
     >>> round(true_loss(net, 0.0, 0.0), 12)                   # mean of x^2
     0.333333333333
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
+    net, (alpha, beta), (lo, hi) = as_net(net, **_NET), _target(alpha, beta), as_interval(interval)
     act = _activation(activation)
     x, wts = _quadrature(net, lo, hi, act)
     e = _evaluate(net, alpha, beta, x, act)[0]
@@ -253,8 +242,8 @@ def true_loss_grad(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.
     :math:`\sigma' = \chi_j = 1[z_j > 0]`). The fields ``.a``, ``.w``, ``.b``, ``.c`` hold
     the partial derivatives (``relu'(0) = 0``). ``activation`` as in :func:`true_loss`.
     """
-    return from_vector(_grad_vector(_net(net), *_target(alpha, beta), *as_interval(interval),
-                                    _activation(activation)))
+    return from_vector(_grad_vector(as_net(net, **_NET), *_target(alpha, beta),
+                                    *as_interval(interval), _activation(activation)))
 
 
 def _grad_vector(net: ShallowNet, alpha, beta, lo, hi, act: Activation = RELU) -> np.ndarray:
@@ -281,7 +270,7 @@ def true_loss_hessian(net: ShallowNet, alpha: float, beta: float, interval=(0.0,
     or a neuron has :math:`w_j = b_j = 0`; there the formula still returns a value (the
     limit from the side where knots at an end count as outside).
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
+    net, (alpha, beta), (lo, hi) = as_net(net, **_NET), _target(alpha, beta), as_interval(interval)
     act = _activation(activation)
     m = net.width
     x, wts = _quadrature(net, lo, hi, act)
@@ -333,7 +322,7 @@ def neuron_types(net: ShallowNet, interval=(0.0, 1.0), *, tol: float = 0.0) -> t
         Numerical slack for computed critical points: ``|w_j| <= tol`` counts as degenerate
         and a knot within ``tol * |I|`` of an end counts as at that end.
     """
-    net, (lo, hi), tol = _net(net), as_interval(interval), _tol(tol)
+    net, (lo, hi), tol = as_net(net, **_NET), as_interval(interval), _tol(tol)
     length = hi - lo
     out = []
     for wj, bj in zip(net.w, net.b):
@@ -376,7 +365,7 @@ def residual_cell_means(net: ShallowNet, alpha: float, beta: float, interval=(0.
     means : ndarray, shape (k,)
         ``(1 / |C|) int_C (f - g)`` for each cell ``C``.
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
+    net, (alpha, beta), (lo, hi) = as_net(net, **_NET), _target(alpha, beta), as_interval(interval)
     types = neuron_types(net, (lo, hi), tol=tol)
     keep = effective_neurons(net, (lo, hi), tol=tol) & (np.array(types) == "interior-knot")
     edges = np.unique(np.concatenate(([lo, hi], _knots(net)[keep])))
@@ -512,7 +501,7 @@ def realised_zigzag(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1
     ``alpha = 0``), computed exactly: both functions are piecewise linear, so the supremum
     is attained at a knot or an end. ``max_cells`` (default ``m + 1``) bounds ``n``.
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
+    net, (alpha, beta), (lo, hi) = as_net(net, **_NET), _target(alpha, beta), as_interval(interval)
     tol = _tol(tol)
     top = net.width + 1 if max_cells is None else as_int(max_cells, "max_cells", minimum=1)
     bound = tol * (abs(alpha) * (hi - lo) + (alpha == 0))
@@ -783,7 +772,7 @@ def descent_direction(net: ShallowNet, alpha: float, beta: float, interval=(0.0,
         loss at distance ``radius``; ``label``: how it was found, e.g.
         ``"Hessian eigenvector (-0.067)"``, ``"+b_2"`` or ``"random"``.
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
+    net, (alpha, beta), (lo, hi) = as_net(net, **_NET), _target(alpha, beta), as_interval(interval)
     radius = as_float(radius, "radius", positive=True)
     drop_tol = as_float(drop_tol, "drop_tol", nonnegative=True)
     probes = as_int(probes, "probes")
@@ -876,7 +865,7 @@ def classify_critical_point(net: ShallowNet, alpha: float, beta: float, interval
     ReLU; for the other activations they are geometry only). ``activation`` as in
     :func:`true_loss`.
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
+    net, (alpha, beta), (lo, hi) = as_net(net, **_NET), _target(alpha, beta), as_interval(interval)
     loss_tol = as_float(loss_tol, "loss_tol", nonnegative=True)
     act = _activation(activation)
     loss = true_loss(net, alpha, beta, (lo, hi), activation=act)
@@ -937,7 +926,7 @@ def named_directions(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 
     Hessian eigenvectors ``"Hessian eigenvector k"`` of the lowest eigenvalues, ascending:
     the ``eigenvectors`` lowest, or all the negative ones if there are more. ``activation``
     as in :func:`true_loss`."""
-    net = _net(net)
+    net = as_net(net, **_NET)
     lam, vec = np.linalg.eigh(true_loss_hessian(net, alpha, beta, interval,
                                                 activation=activation))
     out = dict(zip(_coordinate_names(net.width), np.eye(3 * net.width + 1)))
@@ -958,7 +947,7 @@ def loss_profile(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0)
         Evenly spaced in ``[-radius, radius]``.
     values : ndarray, shape (num,)
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
+    net, (alpha, beta), (lo, hi) = as_net(net, **_NET), _target(alpha, beta), as_interval(interval)
     theta = to_vector(net)
     u = _unit(direction, "direction", theta.size)
     radius = as_float(radius, "radius", positive=True)
@@ -1025,7 +1014,7 @@ def loss_slice(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), 
     values : ndarray, shape (num, num)
         ``values[i, k] = L(theta + s_k u + s_i v)`` (rows follow ``v``).
     """
-    net, (alpha, beta), (lo, hi) = _net(net), _target(alpha, beta), as_interval(interval)
+    net, (alpha, beta), (lo, hi) = as_net(net, **_NET), _target(alpha, beta), as_interval(interval)
     if not isinstance(directions, (list, tuple)) or len(directions) != 2:
         raise TypeError("directions must be a pair (u, v) of parameter-space vectors")
     theta = to_vector(net)

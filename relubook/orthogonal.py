@@ -31,7 +31,15 @@ import math
 
 import numpy as np
 
-from ._validate import ORTHOGONALITY_RTOL, as_array, as_float, as_int, as_orthogonal, as_rng
+from ._validate import (
+    ORTHOGONALITY_RTOL,
+    as_array,
+    as_float,
+    as_int,
+    as_net,
+    as_orthogonal,
+    as_rng,
+)
 from .dynamics import Trajectory, gradient_flow
 from .least_l1 import least_l1
 from .model import ShallowNet, random_net
@@ -382,21 +390,10 @@ def bias_error_exponent(x, y) -> float:
 
 
 # ------------------------------------------------------------ neurons and data
-def _check_net(net: ShallowNet, d: int) -> None:
-    if not isinstance(net, ShallowNet):
-        raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
-    if net.has_bias or net.w.ndim != 2 or net.dim != d:
-        raise ValueError(f"net must be a network without biases on R^{d} (w of shape "
-                         f"(m, {d}), b=None), got w of shape {net.w.shape}, "
-                         f"bias={net.has_bias}")
-
-
 def cosines(net: ShallowNet, direction) -> np.ndarray:
     """``cos(w_j, direction)`` for every neuron; 0 for ``w_j = 0``; shape (m,)."""
-    if not isinstance(net, ShallowNet):
-        raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
     u = as_array(direction, "direction", ndim=1)
-    _check_net(net, u.size)
+    as_net(net, dim=u.size, bias=False)
     size = np.linalg.norm(u)
     if size == 0:
         raise ValueError("direction must be non-zero")
@@ -410,7 +407,7 @@ def cosines(net: ShallowNet, direction) -> np.ndarray:
 def activation_pattern(net: ShallowNet, x) -> np.ndarray:
     """``<w_j, x_k> > 0`` as a boolean array of shape (m, n)."""
     x = check_orthogonal(x)
-    _check_net(net, x.shape[1])
+    as_net(net, dim=x.shape[1], bias=False)
     return net.w @ x.T > 0
 
 

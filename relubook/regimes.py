@@ -51,7 +51,7 @@ import numpy as np
 from numba import njit
 from tqdm.auto import tqdm
 
-from ._validate import as_array, as_float, as_int, as_rng, paired_1d
+from ._validate import as_array, as_float, as_int, as_net, as_rng, paired_1d
 from .dynamics import Trajectory, drive, fixed_steps, gradient_descent, snapshot_steps
 from .interpolants import KernelInterpolant, ambiguous_gaps, least_curvature_mass, linear_spline
 from .model import ShallowNet
@@ -69,14 +69,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ validation
-def _univariate(net, name: str = "net") -> ShallowNet:
-    if not isinstance(net, ShallowNet):
-        raise TypeError(f"{name} must be a ShallowNet, got {type(net).__name__}")
-    if net.w.ndim != 1 or not net.has_bias:
-        raise ValueError(f"{name} must have one input (w of shape (m,)) and hidden biases")
-    return net
-
-
 def _directed(net: ShallowNet) -> ShallowNet:
     """``net`` if every neuron has ``(w_j, b_j) != 0``, so that its direction is defined."""
     if np.any((net.w == 0) & (net.b == 0)):
@@ -107,7 +99,7 @@ def reduced_coordinates(net: ShallowNet) -> tuple[np.ndarray, np.ndarray, np.nda
     ``rho = a r`` with ``r = ||(w, b)||``, ``theta = atan2(b, w)`` in ``(-pi, pi]`` and
     ``delta = a^2 - r^2`` (:meth:`ShallowNet.balancedness`).
     """
-    net = _univariate(net)
+    net = as_net(net, dim=1, bias=True)
     r = np.hypot(net.w, net.b)
     return net.a * r, np.arctan2(net.b, net.w), net.balancedness()
 
@@ -235,7 +227,7 @@ def velocity_in_reduced(net: ShallowNet, x, y) -> tuple[np.ndarray, np.ndarray, 
     -------
     rho_dot, theta_dot, delta_dot : ndarray, shape (m,)
     """
-    net = _directed(_univariate(net))
+    net = _directed(as_net(net, dim=1, bias=True))
     x, y = paired_1d(x, y)
     grad = net.grad(x, y)
     da, dw, db = -grad.a, -grad.w, -grad.b
@@ -277,7 +269,7 @@ def reduced_flow(net: ShallowNet, x, y, t_end: float, *, dt: float = 1e-3,
     Trajectory
         Snapshots mapped back to networks with :func:`from_reduced`.
     """
-    net = _directed(_univariate(net))
+    net = _directed(as_net(net, dim=1, bias=True))
     x, y = paired_1d(x, y)
     steps, h = fixed_steps(t_end, dt)
     marks = snapshot_steps(record, steps, h, spacing=spacing)
@@ -397,7 +389,7 @@ def feature_interpolant(net: ShallowNet, x, y) -> KernelInterpolant:
     width grows, ``K_0`` tends to the exact kernel of the knot law. Raises ``ValueError``
     when the features cannot interpolate the data (too few knots between the points).
     """
-    net = _univariate(net)
+    net = as_net(net, dim=1, bias=True)
     x, y = paired_1d(x, y)
     w, b = net.w.copy(), net.b.copy()
 
@@ -428,7 +420,7 @@ def stable_lr(net: ShallowNet, x, y, factor: float = 0.9) -> float:
     away from the kinks, in every regime: the Gauss--Newton term dominates in the kernel and
     adaptive regimes, the residual term can matter near balance.
     """
-    net = _univariate(net)
+    net = as_net(net, dim=1, bias=True)
     x, y = paired_1d(x, y)
     factor = as_float(factor, "factor", positive=True)
     z = np.outer(x, net.w) + net.b
@@ -464,7 +456,7 @@ def train(net: ShallowNet, x, y, steps: int, *, chunk: int = 5000, factor: float
     Trajectory
         The initial network and one snapshot per chunk.
     """
-    net = _univariate(net)
+    net = as_net(net, dim=1, bias=True)
     x, y = paired_1d(x, y)
     steps = as_int(steps, "steps")
     chunk = as_int(chunk, "chunk", minimum=1)
@@ -574,7 +566,8 @@ def knot_displacement(before: ShallowNet, after: ShallowNet, interval=None) -> f
     Neurons with ``w_j = 0`` before or after have no knot and are left out. With
     ``interval = (lo, hi)`` only neurons whose initial knot lies in it count.
     """
-    before, after = _univariate(before, "before"), _univariate(after, "after")
+    before = as_net(before, "before", dim=1, bias=True)
+    after = as_net(after, "after", dim=1, bias=True)
     if before.width != after.width:
         raise ValueError(f"networks must have the same width, got {before.width} and "
                          f"{after.width}")
@@ -592,7 +585,7 @@ def _range_curvature(net: ShallowNet, x: np.ndarray,
                      tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Breakpoints of ``net`` in ``[x_1 - tol, x_n + tol]`` (``x`` sorted), their absolute
     slope jumps, and whether each lies within ``tol`` of a data point; each of shape (k,)."""
-    pl = _univariate(net).to_piecewise()
+    pl = as_net(net, dim=1, bias=True).to_piecewise()
     t, jump = pl.breakpoints, np.abs(pl.slope_jumps())
     inside = (t >= x[0] - tol) & (t <= x[-1] + tol)
     t, jump = t[inside], jump[inside]
@@ -610,7 +603,7 @@ def curvature_near_data(net: ShallowNet, x, tol: float) -> float:
     """
     x = as_array(x, "x", ndim=1)
     tol = as_float(tol, "tol", nonnegative=True)
-    pl, on_range = _univariate(net).to_piecewise(), (x.min() - tol, x.max() + tol)
+    pl, on_range = as_net(net, dim=1, bias=True).to_piecewise(), (x.min() - tol, x.max() + tol)
     if pl.curvature_mass(on_range) == 0:
         return 1.0
     return pl.curvature_near(x, tol, interval=on_range)
@@ -671,7 +664,8 @@ def curvature_excess(net: ShallowNet, x, y, edge: float = 1e-3) -> float:
     least = least_curvature_mass(x, y)
     if least == 0:
         raise ValueError("the data are collinear: their least curvature mass is 0")
-    mass = _univariate(net).to_piecewise().curvature_mass((x.min() + edge, x.max() - edge))
+    pl = as_net(net, dim=1, bias=True).to_piecewise()
+    mass = pl.curvature_mass((x.min() + edge, x.max() - edge))
     return mass / least - 1.0
 
 

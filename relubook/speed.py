@@ -36,7 +36,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from ._validate import as_float, as_int
+from ._validate import as_float, as_int, as_net
 from .dynamics import Trajectory, gradient_descent
 from .model import ShallowNet, random_net
 
@@ -208,8 +208,7 @@ def gd_runner(net: ShallowNet, x, y, lr: float, **options) -> Callable[[int], Tr
     callable
         ``run(k) -> Trajectory``.
     """
-    if not isinstance(net, ShallowNet):
-        raise TypeError(f"net must be a ShallowNet, got {type(net).__name__}")
+    as_net(net)
     lr = as_float(lr, "lr", positive=True)
     if "record" in options or "steps" in options:
         raise ValueError("options must not set record or steps: run(k) sets them")
@@ -339,9 +338,8 @@ def max_param_diff(net: ShallowNet, ref: ShallowNet) -> float:
     -------
     float
     """
-    for name, value in (("net", net), ("ref", ref)):
-        if not isinstance(value, ShallowNet):
-            raise TypeError(f"{name} must be a ShallowNet, got {type(value).__name__}")
+    as_net(net)
+    as_net(ref, "ref")
     if net.w.shape != ref.w.shape or net.has_bias != ref.has_bias:
         raise ValueError(f"net and ref must have the same shape, got w {net.w.shape} "
                          f"and {ref.w.shape}, biases {net.has_bias} and {ref.has_bias}")

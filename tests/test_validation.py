@@ -294,3 +294,20 @@ def test_as_interval_rejects_bad_pairs(value, match):
 def test_as_interval_returns_floats():
     from relubook._validate import as_interval
     assert as_interval(np.array([0, 2])) == (0.0, 2.0)
+
+
+def test_as_net_is_the_one_network_check():
+    from relubook._validate import as_net
+    one = ShallowNet(a=[1.0], w=[1.0], b=[0.0])
+    two = ShallowNet(a=[1.0], w=[[1.0, 0.0]])
+    assert as_net(one, dim=1, bias=True, scale=1.0) is one
+    assert as_net(two, dim=2, bias=False) is two
+    for bad, kwargs, error, message in [
+            ("net", {}, TypeError, "net must be a ShallowNet"),
+            (two, dict(dim=1), ValueError, "one input"),
+            (one, dict(dim=3), ValueError, "3 inputs"),
+            (two, dict(bias=True), ValueError, "hidden biases"),
+            (one, dict(bias=False), ValueError, "without biases"),
+            (one.replace(scale=0.5), dict(scale=1.0), ValueError, "scale 1")]:
+        with pytest.raises(error, match=message):
+            as_net(bad, **kwargs)
