@@ -1,24 +1,24 @@
-"""Small synthetic data sets used by the chapters.
+"""Small synthetic data sets used by the chapters, widgets and exercises.
 
-Every function returns NumPy arrays (float64) and takes its randomness from a ``seed`` (an int
-or a ``numpy.random.Generator``); deterministic designs take no seed.
+Every function returns NumPy arrays (float64) and takes its randomness from a required
+``seed`` (an int or a ``numpy.random.Generator``, through ``as_rng``); deterministic designs
+take no seed. :func:`named` is the one registry of the data sets that the explorers offer by
+name (:data:`NAMED`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_array, as_float, as_int, as_rng
+from ._validate import as_array, as_float, as_int, as_interval, as_rng
 
-__all__ = ["grid_1d", "random_1d", "square_wave", "sinusoid", "orthogonal_inputs",
-           "teacher_neuron", "affine_target"]
+__all__ = ["grid_1d", "random_1d", "square_wave", "sinusoid", "random_dataset",
+           "random_rotation", "orthogonal_inputs", "teacher_instances", "affine_target",
+           "NAMED", "named"]
 
 
 def _interval(lo: float, hi: float) -> tuple[float, float]:
-    lo, hi = as_float(lo, "lo"), as_float(hi, "hi")
-    if not lo < hi:
-        raise ValueError(f"the interval needs lo < hi, got lo={lo}, hi={hi}")
-    return lo, hi
+    return as_interval((as_float(lo, "lo"), as_float(hi, "hi")), "(lo, hi)")
 
 
 def grid_1d(n: int, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
@@ -110,33 +110,60 @@ def orthogonal_inputs(n: int, d: int, radii=None, *, seed=None) -> np.ndarray:
         raise ValueError(f"radii must be {n} positive numbers, got {r}")
     x = np.zeros((n, d))
     x[np.arange(n), np.arange(n)] = r
-    if seed is None:
-        return x
+    return x if seed is None else x @ random_rotation(d, seed=seed).T
+
+
+def random_rotation(d: int, *, seed) -> np.ndarray:
+    """A random orthogonal matrix, uniform (Haar) on ``O(d)``; shape (d, d).
+
+    The QR factor of a standard Gaussian matrix, with the signs of its columns fixed by the
+    diagonal of ``R`` so that the law is exactly uniform.
+    """
+    d = as_int(d, "d", minimum=1)
     q, upper = np.linalg.qr(as_rng(seed).standard_normal((d, d)))
-    return x @ (q * np.sign(np.diag(upper))).T
+    return q * np.sign(np.diag(upper))
 
 
-def teacher_neuron(n: int, d: int, *, seed, teacher=None,
-                   noise: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gaussian inputs labelled by one ReLU neuron, ``y = relu(<v, x>) + noise``.
+def teacher_instances(batch: int, n: int, d: int, *, seed, noise: float = 0.0):
+    """``batch`` independent teacher problems ``y = relu(x @ v + noise * N(0, 1))``.
+
+    Inputs and teachers are standard Gaussian. With ``noise > 0`` and ``n > d`` the labels
+    are (almost surely) not those of any neuron: the non-realisable variant of chapter 5. The
+    labels stay non-negative either way.
 
     Returns
     -------
-    x : ndarray, shape (n, d)
-    y : ndarray, shape (n,)
-    v : ndarray, shape (d,)
-        The teacher (drawn from ``N(0, I)`` unless given).
+    x : ndarray, shape (batch, n, d)
+    y : ndarray, shape (batch, n)
+    v : ndarray, shape (batch, d)
     """
+    batch = as_int(batch, "batch", minimum=1)
     n = as_int(n, "n", minimum=1)
     d = as_int(d, "d", minimum=1)
     noise = as_float(noise, "noise", nonnegative=True)
     rng = as_rng(seed)
-    x = rng.standard_normal((n, d))
-    v = rng.standard_normal(d) if teacher is None else as_array(teacher, "teacher", ndim=1)
-    if v.shape != (d,):
-        raise ValueError(f"teacher must have shape ({d},), got {v.shape}")
-    y = np.maximum(x @ v, 0.0) + noise * rng.standard_normal(n)
-    return x, y, v
+    x = rng.standard_normal((batch, n, d))
+    v = rng.standard_normal((batch, d))
+    z = np.einsum("bnd,bd->bn", x, v)
+    if noise > 0:
+        z = z + noise * rng.standard_normal((batch, n))
+    return x, np.maximum(z, 0.0), v
+
+
+def random_dataset(n: int, *, seed, half_width: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted inputs uniform on ``[-half_width, half_width]`` and labels ``N(0, 1)``.
+
+    The inputs are drawn first, then the labels, from one generator.
+
+    Returns
+    -------
+    x, y : ndarray, shape (n,)
+    """
+    n = as_int(n, "n", minimum=1)
+    half_width = as_float(half_width, "half_width", positive=True)
+    rng = as_rng(seed)
+    x = np.sort(rng.uniform(-half_width, half_width, n))
+    return x, rng.standard_normal(n)
 
 
 def affine_target(n: int, alpha: float, beta: float, *, seed, lo: float = 0.0,
@@ -152,3 +179,29 @@ def affine_target(n: int, alpha: float, beta: float, *, seed, lo: float = 0.0,
     lo, hi = _interval(lo, hi)
     x = np.sort(as_rng(seed).uniform(lo, hi, n))
     return x, alpha * x + beta
+
+
+#: The data sets the explorers offer, by name: each entry builds ``(x, y)``.
+NAMED = {
+    "square wave, 10 points": lambda: square_wave(10),
+    "sinusoid, 7 points": lambda: sinusoid(7),
+    "sinusoid, 8 points": lambda: sinusoid(8),
+    "sinusoid, 10 points": lambda: sinusoid(10),
+    "square wave on [-2, 2]": lambda: square_wave(8, lo=-2.0, hi=2.0),
+    "slow sinusoid on [-2, 2]": lambda: sinusoid(8, lo=-2.0, hi=2.0, frequency=0.25),
+    "two points at ±10": lambda: (np.array([-10.0, 10.0]), np.array([2.0, 2.0])),
+    "two points at ±2": lambda: (np.array([-2.0, 2.0]), np.array([1.0, 1.0])),
+    "random, seed 0": lambda: random_dataset(6, seed=0),
+    "random, seed 3": lambda: random_dataset(6, seed=3),
+    "random on [-1, 1], seed 0": lambda: random_dataset(6, seed=0, half_width=1.0),
+}
+
+
+def named(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The data set called ``name`` (a key of :data:`NAMED`); returns ``x, y`` (sorted ``x``).
+
+    Chapters, widgets and exercises that offer data sets by name share this registry.
+    """
+    if not isinstance(name, str) or name not in NAMED:
+        raise ValueError(f"dataset must be one of {list(NAMED)}, got {name!r}")
+    return NAMED[name]()

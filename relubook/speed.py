@@ -36,7 +36,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from ._validate import as_float, as_int, as_net
+from ._validate import as_float, as_int, as_net, as_rng
+from .data import random_rotation
 from .dynamics import Trajectory, gradient_descent
 from .model import ShallowNet, random_net
 
@@ -247,7 +248,7 @@ def problem(n: int, m: int, *, init_scale: float = 1.0, scale: float | None = No
     m = as_int(m, "m", minimum=1)
     seed = as_int(seed, "seed")
     scale = 1.0 / m if scale is None else as_float(scale, "scale", positive=True)
-    x = np.sort(np.random.default_rng(seed).uniform(-1.0, 1.0, n))
+    x = np.sort(as_rng(seed).uniform(-1.0, 1.0, n))
     y = np.sin(np.pi * x) + 0.5 * x
     net = random_net(m, seed=seed + 1, init_scale=init_scale, scale=scale)
     return net, x, y
@@ -281,8 +282,7 @@ def orthogonal_problem(d: int, m: int, *, seed: int = 0
     d = as_int(d, "d", minimum=1)
     m = as_int(m, "m", minimum=1)
     seed = as_int(seed, "seed")
-    q, upper = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
-    x = (q * np.sign(np.diag(upper))).T          # rows: rotated coordinate axes
+    x = random_rotation(d, seed=seed).T          # rows: rotated coordinate axes
     y = np.where(np.arange(d) % 2 == 0, 1.0, -1.0)
     net = random_net(m, seed=seed + 1, dim=d, bias=False, scale=1.0 / m)
     return net, x, y

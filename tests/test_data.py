@@ -49,10 +49,43 @@ def test_orthogonal_inputs_are_orthogonal_with_given_radii(seed):
         assert np.array_equal(gram, np.diag(radii ** 2))
 
 
-def test_teacher_neuron_labels():
-    x, y, v = data.teacher_neuron(20, 3, seed=0)
-    assert x.shape == (20, 3) and v.shape == (3,)
-    assert np.allclose(y, np.maximum(x @ v, 0))
+def test_teacher_instances():
+    x, y, v = data.teacher_instances(3, 7, 2, seed=1)
+    assert x.shape == (3, 7, 2) and y.shape == (3, 7) and v.shape == (3, 2)
+    np.testing.assert_allclose(y, np.maximum(np.einsum("bnd,bd->bn", x, v), 0.0))
+    x2, y2, _ = data.teacher_instances(3, 7, 2, seed=1, noise=0.5)
+    np.testing.assert_array_equal(x, x2)
+    assert np.all(y2 >= 0) and not np.allclose(y, y2)
+    with pytest.raises(TypeError, match="seed"):
+        data.teacher_instances(2, 3, 2, seed="one")
+
+
+def test_random_dataset_is_reproducible():
+    x, y = data.random_dataset(5, seed=3)
+    assert np.all(np.diff(x) > 0) and np.all(np.abs(x) <= 3)
+    assert np.array_equal(x, data.random_dataset(5, seed=3)[0])
+    assert np.all(np.abs(data.random_dataset(5, seed=3, half_width=1.0)[0]) <= 1)
+
+
+@pytest.mark.parametrize("d", [1, 3, 8])
+def test_random_rotation_is_orthogonal_and_seeded(d):
+    q = data.random_rotation(d, seed=4)
+    np.testing.assert_allclose(q @ q.T, np.eye(d), atol=1e-14)
+    np.testing.assert_array_equal(q, data.random_rotation(d, seed=4))
+    np.testing.assert_allclose(data.orthogonal_inputs(2, d + 1, seed=5),
+                               np.eye(2, d + 1) @ data.random_rotation(d + 1, seed=5).T)
+
+
+@pytest.mark.parametrize("name", list(data.NAMED))
+def test_every_named_data_set_is_sorted_and_distinct(name):
+    x, y = data.named(name)
+    assert x.shape == y.shape and x.ndim == 1 and np.all(np.diff(x) > 0)
+    np.testing.assert_array_equal(data.named(name)[1], y)          # deterministic
+
+
+def test_named_rejects_unknown_names():
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        data.named("noise")
 
 
 def test_affine_target():
@@ -69,7 +102,9 @@ def test_affine_target():
     (lambda: data.square_wave(10, jitter=0.7, seed=0), "jitter"),
     (lambda: data.orthogonal_inputs(4, 3), "d must be at least n"),
     (lambda: data.orthogonal_inputs(2, 3, [1.0, -1.0]), "radii"),
-    (lambda: data.teacher_neuron(5, 2, seed=0, teacher=[1.0]), "teacher"),
+    (lambda: data.teacher_instances(2, 5, 2, seed=0, noise=-1.0), "noise"),
+    (lambda: data.random_dataset(5, seed=0, half_width=0.0), "half_width"),
+    (lambda: data.random_rotation(0, seed=0), "d"),
     (lambda: data.affine_target(5, np.nan, 0.0, seed=0), "alpha"),
 ])
 def test_bad_arguments_are_named(call, match):

@@ -432,7 +432,7 @@ def test_every_control_value_draws_a_figure_quickly():
                       "data": list(wid.DATASETS)}
     # every value of every control at least once (the full product is 54 runs): each ratio,
     # and every (width, data) pair at log10(B/A) = -5
-    settings = ([(r, 160, "square wave") for r in values["log10(B/A)"]]
+    settings = ([(r, 160, "square wave, 10 points") for r in values["log10(B/A)"]]
                 + [(-5, m, d) for m, d in itertools.product(values["width m"], values["data"])])
     assert_draws_quickly(lambda s: wid.draw_regime(*s), settings,
                          lambda fig: len(fig.axes) == 2 and fig.axes[0].lines)
@@ -440,14 +440,14 @@ def test_every_control_value_draws_a_figure_quickly():
 
 def test_explorer_shows_a_plateau_at_equal_layers_on_the_sinusoid():
     # chapter 2, "What breaks at finite width": at B = A the sinusoid run stalls
-    _, traj = wid.run(0.0, 160, "sinusoid")
+    _, traj = wid.run(0.0, 160, "sinusoid, 10 points")
     assert traj.loss[-1] > 0.05 and traj.loss[-2] - traj.loss[-1] < 1e-3 * traj.loss[-1]
 
 
 def test_explorer_updates_when_controls_change(caplog):
     assert_controls_update(wid.explorer(), caplog)
     with pytest.raises(ValueError, match="dataset"):
-        wid.load_dataset("noise")
+        data.named("noise")
 
 
 # --------------------------------------------------------------------- exercises

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import relubook.single_neuron as sn
+from relubook import data
 from relubook.exercises import single_neuron as ex
 from relubook.widgets import single_neuron as wid
 from tests.feedback_checks import assert_malformed
@@ -125,7 +126,7 @@ def test_euler_is_gradient_descent_step_by_step():
 
 
 def test_batched_and_single_runs_agree():
-    x, y, v = sn.teacher_instances(4, 10, 3, seed=0)
+    x, y, v = data.teacher_instances(4, 10, 3, seed=0)
     W0 = np.random.default_rng(1).standard_normal((4, 3))
     batch = sn.flow(W0, x, y, t_end=5.0, record=11, spacing="linear")
     assert batch.w.shape == (4, 11, 3) and batch.ever_active.shape == (4, 11, 10)
@@ -236,7 +237,7 @@ def test_span_property_and_silent_inputs():
 
 
 def test_settled_runs_end_at_the_projection():
-    x, y, _ = sn.teacher_instances(1, 10, 20, seed=3, noise=0.5)
+    x, y, _ = data.teacher_instances(1, 10, 20, seed=3, noise=0.5)
     x, y = x[0], y[0] + 0.1
     rng = np.random.default_rng(3)
     hits = 0
@@ -253,7 +254,7 @@ def test_settled_runs_end_at_the_projection():
 
 
 def test_distance_to_the_teacher_never_increases():
-    x, y, v = sn.teacher_instances(6, 25, 3, seed=9)
+    x, y, v = data.teacher_instances(6, 25, 3, seed=9)
     W0 = np.random.default_rng(9).standard_normal((6, 3))
     run = sn.flow(W0, x, y, 30.0, dt=0.05, record="all")
     dist = np.linalg.norm(run.w - v[:, None, :], axis=-1)
@@ -308,15 +309,6 @@ def test_fate_and_census():
     assert np.all(result.t_used >= 50.0) and np.all(result.t_used <= 2000.0)
 
 
-def test_teacher_instances():
-    x, y, v = sn.teacher_instances(3, 7, 2, seed=1)
-    assert x.shape == (3, 7, 2) and y.shape == (3, 7) and v.shape == (3, 2)
-    np.testing.assert_allclose(y, np.maximum(np.einsum("bnd,bd->bn", x, v), 0.0))
-    x2, y2, _ = sn.teacher_instances(3, 7, 2, seed=1, noise=0.5)
-    np.testing.assert_array_equal(x, x2)
-    assert np.all(y2 >= 0) and not np.allclose(y, y2)
-
-
 # ------------------------------------------------------------ input errors
 def test_input_errors_name_the_argument():
     x, y, w = problem(0)
@@ -355,7 +347,7 @@ def test_input_errors_name_the_argument():
     with pytest.raises(ValueError, match="t_max must be at least t_end"):
         sn.census(np.ones((2, 4)), x, w, t_end=10.0, t_max=5.0)
     with pytest.raises(TypeError, match="seed"):
-        sn.teacher_instances(2, 3, 2, seed="one")
+        data.teacher_instances(2, 3, 2, seed="one")
     with pytest.raises(ValueError, match="t must be non-negative"):
         sn.exact_flow(np.abs(w), x, y, 1.0)(-1.0)
 
@@ -483,7 +475,7 @@ def test_claim_overshoot_on_other_seeds(seed):
     """Drops of |w| in d = 10 are the same runs at |w(0)| = 1e-3, 1e-6, 1e-9 and never early;
     in the plane no aligned small start whose norm grows at first drops."""
     rng = np.random.default_rng(seed)
-    x, y, _ = sn.teacher_instances(15, 30, 10, seed=seed)
+    x, y, _ = data.teacher_instances(15, 30, 10, seed=seed)
     u = unit_directions(rng, 15, 10)
     times = np.concatenate([np.linspace(0, 200, 401), np.linspace(200, 2000, 91)[1:]])
     drops, overs = [], []
@@ -499,7 +491,7 @@ def test_claim_overshoot_on_other_seeds(seed):
     if overs[0].max() > 1e-10:
         np.testing.assert_allclose(overs[1].max(), overs[0].max(), rtol=0.2)
         np.testing.assert_allclose(overs[2].max(), overs[0].max(), rtol=0.2)
-    x2, y2, v2 = sn.teacher_instances(30, 20, 2, seed=seed)
+    x2, y2, v2 = data.teacher_instances(30, 20, 2, seed=seed)
     u2 = 1e-6 * unit_directions(rng, 30, 2)
     u2 *= np.sign(np.einsum("bd,bd->b", u2, v2))[:, None]
     for ub, xb, yb in zip(u2, x2, y2):
@@ -511,7 +503,7 @@ def test_claim_overshoot_on_other_seeds(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_claim_plane_on_other_seeds(seed):
     rng = np.random.default_rng(seed)
-    x, _, v = sn.teacher_instances(60, 20, 2, seed=seed)
+    x, _, v = data.teacher_instances(60, 20, 2, seed=seed)
     x = x[[sn.halfplane_depth(xb) >= 2 for xb in x]]
     v = v[:len(x)]
     x, v = np.repeat(x, 4, axis=0), np.repeat(v, 4, axis=0)
@@ -538,7 +530,7 @@ def test_claim_dimension_on_other_seeds(seed):
     rng = np.random.default_rng(seed)
     failed, near = {}, {}
     for d in (2, 5, 10):
-        x, y, v = sn.teacher_instances(300, 30, d, seed=seed + d)
+        x, y, v = data.teacher_instances(300, 30, d, seed=seed + d)
         u = 1e-3 * unit_directions(rng, 300, d)
         u *= np.sign(np.einsum("bd,bd->b", u, v))[:, None]
         res = sn.census(u, x, v, t_end=100.0, t_max=100.0)
@@ -559,7 +551,7 @@ def test_claim_linear_on_other_seeds():
     persistent = 0
     for seed in SEEDS:
         rng = np.random.default_rng(seed)
-        x, y, v = (a[0] for a in sn.teacher_instances(1, 10, 20, seed=seed))
+        x, y, v = (a[0] for a in data.teacher_instances(1, 10, 20, seed=seed))
         u = unit_directions(rng, 100, 20)
         u *= np.sign(u @ v)[:, None]
         on = np.ones(10, dtype=bool)

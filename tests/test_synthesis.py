@@ -42,14 +42,14 @@ def test_explorer_updates_when_controls_change(caplog):
 
 def test_widget_rejects_unknown_settings():
     with pytest.raises(ValueError, match="dataset"):
-        wid.dataset("nope")
+        data.named("nope")
     with pytest.raises(ValueError, match="log10_lam"):
         wid.draw_biases("sinusoid, 8 points", -3.3)
 
 
 @pytest.mark.parametrize("name", wid.DATASETS)
 def test_datasets_are_sorted_with_distinct_inputs(name):
-    x, y = wid.dataset(name)
+    x, y = data.named(name)
     assert x.shape == y.shape and x.size >= 2 and np.all(np.diff(x) > 0)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import as_array, as_float
-from ..mean_field import random_dataset, sup_certificate, two_point_solution
+from ..data import random_dataset
+from ..mean_field import sup_certificate, two_point_solution
 from ._feedback import Feedback, check_close, checker
 
 __all__ = ["TWO_POINT", "LAMBDA_MAX_DATA", "check_two_point", "check_lambda_max"]

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import single_neuron as sn
 from .._validate import as_array, as_int
+from ..data import teacher_instances
 from ._feedback import Feedback, check_close, checker
 
 __all__ = [
@@ -108,7 +109,7 @@ def check_collapse(w0, *, seed: int = 3, n: int = 20, t_end: float = 400.0) -> F
     from ``w0``."""
     w0 = _vector(w0, "w0", 2)
     seed = as_int(seed, "seed")
-    x, y, v = (a[0] for a in sn.teacher_instances(1, n, 2, seed=seed))
+    x, y, v = (a[0] for a in teacher_instances(1, n, 2, seed=seed))
     if not np.any(x @ w0 > 0):
         return Feedback(False, "no input is active at your w0, so it never moves.")
     outcome = str(sn.fate(sn.flow(w0, x, y, t_end).final, v))

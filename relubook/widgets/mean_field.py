@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from .. import data
-from ..mean_field import gibbs_fixed_point, random_dataset, tv_lasso
+from ..mean_field import gibbs_fixed_point, tv_lasso
 from ..piecewise import mass_near
 from ..plots import axes, show_figure
 
-__all__ = ["DATASETS", "BETAS", "LAMBDAS", "dataset", "draw_gibbs", "explorer"]
+__all__ = ["DATASETS", "BETAS", "LAMBDAS", "draw_gibbs", "explorer"]
 
-#: Names of the explorer's data sets (see :func:`dataset`).
+#: Names of the explorer's data sets (in :data:`relubook.data.NAMED`).
 DATASETS = ("two points at ±10", "two points at ±2", "random, seed 0", "random, seed 3",
-            "sinusoid", "square wave")
+            "slow sinusoid on [-2, 2]", "square wave on [-2, 2]")
 
 #: The explorer's inverse temperatures and weight decays.
 BETAS = (10.0, 30.0, 100.0, 300.0, 1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6)
@@ -21,21 +21,6 @@ LAMBDAS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
 
 #: Angular half-width (radians) of the windows around the knots of f_infinity.
 WINDOW = 0.02
-
-
-def dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The data set called ``name`` (one of :data:`DATASETS`); returns ``x, y``."""
-    if name == "two points at ±10":
-        return np.array([-10.0, 10.0]), np.array([2.0, 2.0])
-    if name == "two points at ±2":
-        return np.array([-2.0, 2.0]), np.array([1.0, 1.0])
-    if name.startswith("random, seed "):
-        return random_dataset(6, seed=int(name.rsplit(" ", 1)[1]))
-    if name == "sinusoid":
-        return data.sinusoid(8, lo=-2.0, hi=2.0, frequency=0.25)
-    if name == "square wave":
-        return data.square_wave(8, lo=-2.0, hi=2.0)
-    raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
 
 
 def draw_gibbs(name: str = "random, seed 0", beta: float = 1e4, lam: float = 0.02):
@@ -46,7 +31,7 @@ def draw_gibbs(name: str = "random, seed 0", beta: float = 1e4, lam: float = 0.0
     (dashed lines); the title gives the fraction of the curvature mass within ``WINDOW``
     (0.02) radians of them.
     """
-    x, y = dataset(name)
+    x, y = data.named(name)
     gibbs = gibbs_fixed_point(x, y, beta, lam)
     limit = tv_lasso(x, y, lam)
     knots = limit.clustered_knots()

@@ -9,33 +9,24 @@ from .. import regimes as rg
 from ..interpolants import linear_spline, natural_cubic_spline
 from ..plots import axes, plot_network, show_figure
 
-__all__ = ["DATASETS", "RATIOS", "WIDTHS", "KNOT_RANGE", "load_dataset", "run", "draw_regime",
+__all__ = ["DATASETS", "RATIOS", "WIDTHS", "KNOT_RANGE", "run", "draw_regime",
            "explorer"]
 
-DATASETS = ("square wave", "sinusoid")
+DATASETS = ("square wave, 10 points", "sinusoid, 10 points")   # names in data.NAMED
 RATIOS = tuple(range(-6, 3))          # log10(B / A)
 WIDTHS = (40, 80, 160)
 KNOT_RANGE = 1.2                      # initial knots uniform on [-1.2, 1.2]
 STEPS = 60_000                        # short runs: about half a second at m = 160
 
 
-def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The explorer's data: 10 samples of a square wave or of ``sin(2 pi x)`` on [-1, 1]."""
-    if name == "square wave":
-        return data.square_wave(10)
-    if name == "sinusoid":
-        return data.sinusoid(10)
-    raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
-
-
 def run(log10_ratio: float, width: int, dataset: str, steps: int = STEPS, seed: int = 0):
     """Train :func:`relubook.regimes.regime_net` on a dataset; returns ``(start, trajectory)``."""
-    x, y = load_dataset(dataset)
+    x, y = data.named(dataset)
     start = rg.regime_net(width, log10_ratio, L=KNOT_RANGE, seed=seed)
     return start, rg.train(start, x, y, steps, chunk=10_000, loss_tol=1e-12)
 
 
-def draw_regime(log10_ratio: float = -5, width: int = 160, dataset: str = "square wave",
+def draw_regime(log10_ratio: float = -5, width: int = 160, dataset: str = "square wave, 10 points",
                 steps: int = STEPS, result=None):
     """Figure of a network trained from ``regime_net(width, log10_ratio)``.
 
@@ -44,7 +35,7 @@ def draw_regime(log10_ratio: float = -5, width: int = 160, dataset: str = "squar
     curvature) against the knot positions, with the data positions as grey lines. ``result``
     may hold a precomputed ``run(...)``.
     """
-    x, y = load_dataset(dataset)
+    x, y = data.named(dataset)
     start, traj = run(log10_ratio, width, dataset, steps) if result is None else result
     net = traj.net
     cubic, linear = natural_cubic_spline(x, y), linear_spline(x, y)
@@ -89,5 +80,5 @@ def explorer():
         show,
         log10_ratio=W.SelectionSlider(options=RATIOS, value=-5, description="log10(B/A)"),
         width=W.SelectionSlider(options=WIDTHS, value=160, description="width m"),
-        dataset=W.Dropdown(options=DATASETS, value="square wave", description="data"),
+        dataset=W.Dropdown(options=DATASETS, value=DATASETS[0], description="data"),
     )

@@ -15,30 +15,17 @@ import numpy as np
 
 from .. import data
 from ..interpolants import linear_spline, min_variation_norm_interpolant, natural_cubic_spline
-from ..mean_field import random_dataset, tv_lasso
+from ..mean_field import tv_lasso
 from ..plots import axes, show_figure
 
-__all__ = ["DATASETS", "LOG10_LAMBDAS", "dataset", "draw_biases", "explorer"]
+__all__ = ["DATASETS", "LOG10_LAMBDAS", "draw_biases", "explorer"]
 
-#: Names of the explorer's data sets (see :func:`dataset`).
+#: Names of the explorer's data sets (in :data:`relubook.data.NAMED`).
 DATASETS = ("sinusoid, 7 points", "sinusoid, 8 points", "sinusoid, 10 points",
-            "square wave, 10 points", "random, seed 0", "two points at ±2")
+            "square wave, 10 points", "random on [-1, 1], seed 0", "two points at ±2")
 
 #: The explorer's regularisations of the mean-field problem, as log10(lambda).
 LOG10_LAMBDAS = (-5.0, -4.5, -4.0, -3.5, -3.0, -2.5, -2.0)
-
-
-def dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The data set called ``name`` (one of :data:`DATASETS`); returns sorted ``x, y``."""
-    if name.startswith("sinusoid, "):
-        return data.sinusoid(int(name.split()[1]))
-    if name == "square wave, 10 points":
-        return data.square_wave(10)
-    if name == "random, seed 0":
-        return random_dataset(6, seed=0, half_width=1.0)
-    if name == "two points at ±2":
-        return np.array([-2.0, 2.0]), np.array([1.0, 1.0])
-    raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
 
 
 def _stems(ax, positions, jumps, color, label, offset):
@@ -58,7 +45,7 @@ def draw_biases(name: str = "sinusoid, 8 points", log10_lam: float = -4.0):
     """
     if log10_lam not in LOG10_LAMBDAS:
         raise ValueError(f"log10_lam must be one of {LOG10_LAMBDAS}, got {log10_lam!r}")
-    x, y = dataset(name)
+    x, y = data.named(name)
     lam = 10.0 ** log10_lam
     cubic = natural_cubic_spline(x, y)
     linear = linear_spline(x, y)
