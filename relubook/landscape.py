@@ -755,7 +755,7 @@ def find_critical_points(starts, alpha: float, beta: float, interval=(0.0, 1.0),
 
 
 def descent_direction(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0), *,
-                      radius: float = 1e-3, probes: int = 200, seed=0,
+                      radius: float = 1e-3, probes: int = 200, seed,
                       drop_tol: float = 1e-12, activation="relu"):
     """A direction along which the true loss decreases, or ``None`` if none is found.
 
@@ -853,7 +853,7 @@ class CriticalPoint:
 
 def classify_critical_point(net: ShallowNet, alpha: float, beta: float, interval=(0.0, 1.0),
                             *, loss_tol: float = 1e-12, tol: float = 1e-6,
-                            radius: float = 1e-3, probes: int = 200, seed=0,
+                            radius: float = 1e-3, probes: int = 200, seed,
                             activation="relu") -> CriticalPoint:
     """Classify a (numerically) critical point: global minimum, saddle or local minimum.
 

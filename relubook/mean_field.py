@@ -61,7 +61,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import nnls, root
 
-from ._validate import as_array, as_float, as_int, as_rng, paired_1d
+from ._validate import as_array, as_float, as_int, paired_1d
 from .least_l1 import least_l1
 from .model import ShallowNet
 from .piecewise import PiecewiseLinear
@@ -70,7 +70,7 @@ __all__ = [
     "atoms", "certificate", "sup_certificate", "default_grid_size", "gibbs_map",
     "gibbs_fixed_point", "GibbsSolution", "tv_lasso", "TVSolution", "two_point_solution",
     "min_tv_fit", "Knots", "cluster_knots",
-    "cluster_polynomials", "random_dataset", "PaperFigure",
+    "cluster_polynomials", "PaperFigure",
     "paper_figure",
 ]
 
@@ -979,22 +979,6 @@ def cluster_polynomials(t, x, y, f_data, lam: float) -> tuple[np.ndarray, np.nda
         a, b = side @ g, side @ (g * x)
         out.append(1 + t ** 2 - (a * t - b) ** 2)
     return out[0], out[1]
-
-
-def random_dataset(n: int, *, seed, half_width: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted inputs uniform on ``[-half_width, half_width]`` and labels ``N(0, 1)``.
-
-    The inputs are drawn first, then the labels, from one generator.
-
-    Returns
-    -------
-    x, y : ndarray, shape (n,)
-    """
-    n = as_int(n, "n", minimum=1)
-    half_width = as_float(half_width, "half_width", positive=True)
-    rng = as_rng(seed)
-    x = np.sort(rng.uniform(-half_width, half_width, n))
-    return x, rng.standard_normal(n)
 
 
 # ------------------------------------------------------------ the paper's figures

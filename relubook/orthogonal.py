@@ -47,7 +47,7 @@ from .model import ShallowNet, random_net
 __all__ = [
     "example_data", "check_orthogonal", "init_net", "authors_init_net", "lift_bias",
     "toy_data", "teacher_student_data", "default_horizon", "train",
-    "D_plus_minus", "beta_plus_minus", "min_variation_norm", "min_norm_interpolator",
+    "D_plus_minus", "beta_plus_minus", "min_path_norm", "min_norm_interpolator",
     "growth_rates", "escape_times", "initial_loss", "plateau_loss", "bias_error_exponent",
     "cosines", "activation_pattern", "fully_active", "covered",
     "coverage_probability", "full_activity_probability", "coverage_census",
@@ -287,7 +287,7 @@ def beta_plus_minus(x, y) -> tuple[np.ndarray, np.ndarray]:
     return c[pos] @ x[pos], c[neg] @ x[neg]
 
 
-def min_variation_norm(x, y) -> float:
+def min_path_norm(x, y) -> float:
     r"""The minimum path norm :math:`R^* = \|\beta_+\| + \|\beta_-\|` of an interpolator.
 
     Equivalently

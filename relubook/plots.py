@@ -5,10 +5,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .dynamics import Trajectory
 from .model import ShallowNet
 
-__all__ = ["MAX_WIDTH", "axes", "plot_function", "plot_network", "plot_loss", "show_figure"]
+__all__ = ["MAX_WIDTH", "axes", "plot_function", "plot_network", "show_figure"]
 
 
 MAX_WIDTH = 8.4
@@ -54,22 +53,6 @@ def plot_network(net: ShallowNet, interval, ax=None, *, data=None, knots: bool =
     if data is not None:
         ax.plot(*data, "ko", ms=4, label="data")
     ax.set_xlabel("$x$")
-    return ax
-
-
-def plot_loss(traj: Trajectory, ax=None, *, logx: bool = False, label: str | None = None,
-              **style):
-    """Loss against time (log scale in the loss; optionally in time too)."""
-    if ax is None:
-        ax = axes()[1]
-    t = traj.t
-    if logx:
-        keep = t > 0
-        ax.loglog(t[keep], traj.loss[keep], label=label, **style)
-    else:
-        ax.semilogy(t, traj.loss, label=label, **style)
-    ax.set_xlabel("time $t$")
-    ax.set_ylabel("loss $L$")
     return ax
 
 

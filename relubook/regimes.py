@@ -31,10 +31,9 @@ every :math:`r_j > 0`) is
 
 The knots freeze when :math:`\delta` is negative and large compared with the amplitudes
 the fit builds (the *kernel regime*); they travel when it is not, in particular for
-:math:`\delta \ge 0` (the *adaptive regime*). The initialisations
-:func:`regime_net`, :func:`kernel_regime_net` and :func:`adaptive_regime_net` choose between
-them, and :func:`train` runs full-batch gradient descent with a step size that adapts to the
-regime.
+:math:`\delta \ge 0` (the *adaptive regime*). The initialisation :func:`regime_net`
+chooses between them through the ratio of the layers, and :func:`train` runs full-batch
+gradient descent with a step size that adapts to the regime.
 
 Claims: claim-regimes-reduced, claim-regimes-kernel, claim-regimes-cubic,
 claim-regimes-adaptive, claim-regimes-transition, claim-regimes-width (chapter 2);
@@ -61,7 +60,7 @@ _GROWTH, _FLOOR = 1.5, 1e-20   # a chunk "diverges" if its loss ends above 1.5 L
 
 __all__ = [
     "reduced_coordinates", "from_reduced", "knots_of", "reduced_velocity", "velocity_in_reduced",
-    "reduced_flow", "grid_knots", "regime_net", "kernel_regime_net", "adaptive_regime_net",
+    "reduced_flow", "grid_knots", "regime_net",
     "feature_interpolant", "stable_lr", "train", "WidthSweep", "width_sweep",
     "knot_displacement", "curvature_near_data", "curvature_off_data", "curvature_excess",
     "curvature_weight", "interpolant_curvature", "relative_sup_distance", "warm_up",
@@ -295,7 +294,7 @@ def grid_knots(n_knots: int, L: float) -> np.ndarray:
 
 
 def regime_net(width: int, log10_ratio: float, *, knots: str = "uniform", L: float = 2.0,
-               product: float = 1.0, seed=0) -> ShallowNet:
+               product: float = 1.0, seed) -> ShallowNet:
     r"""A network with ``f = 0`` at initialisation and a chosen ratio of layer sizes.
 
     Input weights have size ``A`` and output weights size ``B``, with ``B / A =
@@ -359,24 +358,6 @@ def regime_net(width: int, log10_ratio: float, *, knots: str = "uniform", L: flo
     a_half = B * rng.standard_normal(width // 2)
     return ShallowNet(a=np.concatenate([a_half, -a_half]), w=np.concatenate([w_half, w_half]),
                       b=np.concatenate([b_half, b_half]), scale=1.0 / width)
-
-
-def kernel_regime_net(width: int, *, knots: str = "uniform", L: float = 2.0,
-                      input_scale: float = 100.0, output_scale: float = 0.01,
-                      seed=0) -> ShallowNet:
-    """:func:`regime_net` with large input and tiny output weights (``delta << 0``)."""
-    A = as_float(input_scale, "input_scale", positive=True)
-    B = as_float(output_scale, "output_scale", positive=True)
-    return regime_net(width, math.log10(B / A), knots=knots, L=L, product=A * B, seed=seed)
-
-
-def adaptive_regime_net(width: int, *, knots: str = "uniform", L: float = 2.0,
-                        input_scale: float = 0.1, output_scale: float = 10.0,
-                        seed=0) -> ShallowNet:
-    """:func:`regime_net` with tiny input and large output weights (``delta >> 0``)."""
-    A = as_float(input_scale, "input_scale", positive=True)
-    B = as_float(output_scale, "output_scale", positive=True)
-    return regime_net(width, math.log10(B / A), knots=knots, L=L, product=A * B, seed=seed)
 
 
 def feature_interpolant(net: ShallowNet, x, y) -> KernelInterpolant:
@@ -514,7 +495,7 @@ class WidthSweep:
 
 
 def width_sweep(x, y, widths, *, exponent: float, log10_ratio: float, L: float = 1.2,
-                product: float = 1.0, seed=0, steps: int = 100_000, chunk: int = 10_000,
+                product: float = 1.0, seed, steps: int = 100_000, chunk: int = 10_000,
                 loss_tol: float = 1e-7) -> WidthSweep:
     r"""Train :func:`regime_net` at several widths with the output scale ``s = m**-exponent``.
 

@@ -19,9 +19,10 @@ flow is linear, :math:`\dot w = -H_A (w - w^*_A)` with :math:`H_A = X_A^\top X_A
 This module provides the loss, gradient and active sets (vectorised over many weights), the
 projection formula, the time derivative of ``|w|^2``, a compiled integrator that runs the
 flow for many instances at once (:func:`flow`), an exact event-driven solution of the
-piecewise-linear flow (:func:`exact_flow`, the oracle for step-size questions), random
-teacher instances and the planar tools of the convergence chapter (half-plane depth of the
-origin, the cone of weights that see only zero labels, the fate of a run).
+piecewise-linear flow (:func:`exact_flow`, the oracle for step-size questions) and the
+planar tools of the convergence chapter (half-plane depth of the origin, the cone of weights
+that see only zero labels, the fate of a run). Its teacher instances are
+:func:`relubook.data.teacher_instances`.
 
 Claims: claim-neuron-support, claim-neuron-norm, claim-neuron-overshoot, claim-neuron-plane,
 claim-neuron-dimension, claim-neuron-linear (chapter 5).
@@ -36,12 +37,12 @@ import numpy as np
 from numba import njit
 from scipy.optimize import brentq
 
-from ._validate import as_array, as_float, as_int, as_rng
+from ._validate import as_array, as_float, as_int
 from .dynamics import SCHEMES, drive, fixed_steps, scheme_code, snapshot_steps
 
 __all__ = [
     "loss", "gradient", "velocity", "active_set", "norm_derivative", "projection_limit",
-    "span_residual", "NeuronFlow", "flow", "ExactFlow", "exact_flow", "teacher_instances",
+    "span_residual", "NeuronFlow", "flow", "ExactFlow", "exact_flow",
     "halfplane_depth", "in_silent_cone", "fate", "Census", "census", "LIMIT_KINDS",
     "limit_kind", "warm_up",
 ]
@@ -656,32 +657,6 @@ def exact_flow(w0, x, y, t_end: float, *, max_events: int = 1000) -> ExactFlow:
 
 
 # ------------------------------------------------------------ instances, plane
-def teacher_instances(batch: int, n: int, d: int, *, seed, noise: float = 0.0):
-    """``batch`` independent teacher problems ``y = relu(x @ v + noise * N(0, 1))``.
-
-    Inputs and teachers are standard Gaussian. With ``noise > 0`` and ``n > d`` the labels
-    are (almost surely) not those of any neuron: the non-realisable variant. The labels stay
-    non-negative either way.
-
-    Returns
-    -------
-    x : ndarray, shape (batch, n, d)
-    y : ndarray, shape (batch, n)
-    v : ndarray, shape (batch, d)
-    """
-    batch = as_int(batch, "batch", minimum=1)
-    n = as_int(n, "n", minimum=1)
-    d = as_int(d, "d", minimum=1)
-    noise = as_float(noise, "noise", nonnegative=True)
-    rng = as_rng(seed)
-    x = rng.standard_normal((batch, n, d))
-    v = rng.standard_normal((batch, d))
-    z = np.einsum("bnd,bd->bn", x, v)
-    if noise > 0:
-        z = z + noise * rng.standard_normal((batch, n))
-    return x, np.maximum(z, 0.0), v
-
-
 def halfplane_depth(x) -> int:
     """Fewest inputs in an open half-plane ``{u : <w, u> > 0}``, ``w != 0`` (``d = 2``).
 

@@ -80,7 +80,7 @@ def test_the_check_and_the_backend_share_one_tolerance(cosine, orthogonal):
 def test_every_closed_form_rejects_non_orthogonal_inputs():
     x = np.array([[1.0, 0.1, 0.0], [0.0, 1.0, 0.0]])
     y = np.array([1.0, -1.0])
-    for fn in (orth.D_plus_minus, orth.beta_plus_minus, orth.min_variation_norm,
+    for fn in (orth.D_plus_minus, orth.beta_plus_minus, orth.min_path_norm,
                orth.min_norm_interpolator, orth.growth_rates, orth.plateau_loss,
                orth.bias_error_exponent):
         with pytest.raises(ValueError, match="rows 0 and 1 have cosine"):
@@ -94,9 +94,9 @@ def test_every_closed_form_rejects_non_orthogonal_inputs():
 def test_label_and_scale_validation():
     x = np.eye(3)
     with pytest.raises(ValueError, match="one label per input"):
-        orth.min_variation_norm(x, [1.0, -1.0])
+        orth.min_path_norm(x, [1.0, -1.0])
     with pytest.raises(TypeError, match="y"):
-        orth.min_variation_norm(x, "abc")
+        orth.min_path_norm(x, "abc")
     with pytest.raises(ValueError, match="both signs"):
         orth.escape_times(x, [1.0, 2.0, 3.0], 1e-3)
     with pytest.raises(ValueError, match="no plateau"):
@@ -114,7 +114,7 @@ def test_label_and_scale_validation():
 def test_min_norm_interpolator_interpolates_at_path_norm_R_star(data):
     x, y = data
     h = orth.min_norm_interpolator(x, y)
-    R = orth.min_variation_norm(x, y)
+    R = orth.min_path_norm(x, y)
     assert np.allclose(h(x), y, rtol=0, atol=1e-12 * (1 + np.abs(y).max()))
     assert math.isclose(h.path_norm(), R, rel_tol=1e-12)
     sq = np.sum(h.a ** 2) + np.sum(h.w ** 2)
@@ -130,11 +130,11 @@ def test_min_norm_interpolator_interpolates_at_path_norm_R_star(data):
 @given(orthogonal_data(), st.floats(0.1, 10.0))
 def test_R_star_scales_and_rotates_correctly(data, c):
     x, y = data
-    R = orth.min_variation_norm(x, y)
-    assert math.isclose(orth.min_variation_norm(c * x, y), R / c, rel_tol=1e-12)
-    assert math.isclose(orth.min_variation_norm(x, c * y), c * R, rel_tol=1e-12)
+    R = orth.min_path_norm(x, y)
+    assert math.isclose(orth.min_path_norm(c * x, y), R / c, rel_tol=1e-12)
+    assert math.isclose(orth.min_path_norm(x, c * y), c * R, rel_tol=1e-12)
     q, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((x.shape[1],) * 2))
-    assert math.isclose(orth.min_variation_norm(x @ q.T, y), R, rel_tol=1e-10)
+    assert math.isclose(orth.min_path_norm(x @ q.T, y), R, rel_tol=1e-10)
 
 
 @settings(max_examples=40)
@@ -143,7 +143,7 @@ def test_no_dictionary_beats_R_star_and_beta_directions_reach_it(data, seed):
     """The LP is an independent minimisation: any dictionary gives >= R*, and a dictionary
     holding beta_+/- gives R* exactly, using only those two directions."""
     x, y = data
-    R = orth.min_variation_norm(x, y)
+    R = orth.min_path_norm(x, y)
     n, d = x.shape
     random = orth.random_directions(400, d, seed=seed)
     betas = [b for b in orth.beta_plus_minus(x, y) if np.linalg.norm(b) > 0]
@@ -161,7 +161,7 @@ def test_no_dictionary_beats_R_star_and_beta_directions_reach_it(data, seed):
 
 def test_lp_with_many_random_directions_approaches_R_star_from_above():
     x, y = orth.example_data()
-    R = orth.min_variation_norm(x, y)
+    R = orth.min_path_norm(x, y)
     n, d = x.shape
     u = orth.random_directions(20000, n, seed=5)
     u = np.hstack([u, np.zeros((u.shape[0], d - n))])       # in the span of the data
@@ -219,7 +219,7 @@ def test_closed_form_against_brute_force_optimisation(seed):
     x = orthogonal_inputs(3, 3, rng.uniform(0.5, 2.0, 3), seed=seed)
     y = rng.uniform(0.2, 1.0, 3) * np.array([1.0, -1.0, rng.choice([-1.0, 1.0])])
     best = _brute_force_min_sq_norm(x, y, width=4, starts=8, seed=seed)
-    R = orth.min_variation_norm(x, y)
+    R = orth.min_path_norm(x, y)
     assert best >= R * (1 - 1e-7)                  # the closed form is a lower bound ...
     assert math.isclose(best, R, rel_tol=1e-6)      # ... which the optimiser reaches
 
@@ -400,7 +400,7 @@ def test_an_uncovered_point_stalls_at_its_bound():
 def test_train_reaches_the_min_norm_interpolator():
     x, y = orth.example_data()
     traj = orth.train(x, y, 1e-6, width=100, seed=3, record=50)
-    R = orth.min_variation_norm(x, y)
+    R = orth.min_path_norm(x, y)
     assert traj.loss[-1] < 1e-10
     assert abs(traj.net.path_norm() - R) < 1e-2 * R
     assert math.isclose(traj.t[-1], orth.default_horizon(x, y, 1e-6), rel_tol=1e-12)
@@ -576,7 +576,7 @@ def test_alignment_saddles_and_implicit_bias_claims_for_other_seeds(seed):
     x, y, lams, runs = _main_runs(seed)
     D = orth.D_plus_minus(x, y)
     beta = orth.beta_plus_minus(x, y)
-    R, L0, L_mid = orth.min_variation_norm(x, y), orth.initial_loss(y), orth.plateau_loss(x, y)
+    R, L0, L_mid = orth.min_path_norm(x, y), orth.initial_loss(y), orth.plateau_loss(x, y)
     rates = orth.growth_rates(x, y)
     ratios, escapes, plateaus, excess, misaligned, function_err = [], [], [], [], [], []
     h_star = orth.min_norm_interpolator(x, y)
@@ -629,7 +629,7 @@ def test_coverage_census_claims_for_other_seeds(k):
 def test_lp_gap_claim_for_other_seeds(seed):
     x, y = orth.example_data()
     n, d = x.shape
-    R = orth.min_variation_norm(x, y)
+    R = orth.min_path_norm(x, y)
     directions = np.hstack([orth.random_directions(30000, n, seed=seed + 1),
                             np.zeros((30000, d - n))])
     value = orth.lp_min_path_norm(x, y, directions)[0]
@@ -655,7 +655,7 @@ def _narrow_seeds(missing, count, skip):
 def test_width_counterexample_for_other_seeds(missing):
     x, y = orth.example_data()
     n, d = x.shape
-    R = orth.min_variation_norm(x, y)
+    R = orth.min_path_norm(x, y)
     coord = np.abs(y) / np.linalg.norm(x, axis=1)
     side = (y > 0) if missing == 0 else (y < 0)
     gap = (coord[side].sum() - np.linalg.norm(coord[side])) / R
@@ -684,7 +684,7 @@ def test_toy_claims_for_other_seeds(seed):
     assert abs(np.interp(np.mean(escapes), run.t, run.loss) / 0.25 - 1) <= 0.01
     assert run.loss[-1] <= 1e-10
     net = run.net
-    assert abs(net.path_norm() / orth.min_variation_norm(x, y) - 1) <= 1e-5
+    assert abs(net.path_norm() / orth.min_path_norm(x, y) - 1) <= 1e-5
     big = np.abs(net.a) * np.linalg.norm(net.w, axis=1) >= 0.01 * net.path_norm()
     kinks = -net.w[big, 1] / net.w[big, 0]
     assert np.allclose(kinks, np.where(net.a[big] > 0, -0.5, 2.0), atol=1e-3, rtol=0)

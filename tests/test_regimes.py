@@ -147,9 +147,10 @@ def test_regime_net_starts_at_zero_with_the_requested_sizes(knots, width, log10_
         np.testing.assert_allclose(np.hypot(net.w, net.b), math.sqrt(2) * A)
 
 
-def test_kernel_and_adaptive_presets_have_the_sign_of_delta():
-    assert np.all(rg.kernel_regime_net(40).balancedness() < -1e3)
-    assert np.median(rg.adaptive_regime_net(40).balancedness()) > 10
+def test_large_and_small_ratios_give_the_sign_of_delta():
+    # input weights 100, output weights 0.01 (kernel regime); 0.1 and 10 (adaptive regime)
+    assert np.all(rg.regime_net(40, -4.0, product=1.0, seed=0).balancedness() < -1e3)
+    assert np.median(rg.regime_net(40, 2.0, product=1.0, seed=0).balancedness()) > 10
 
 
 def test_grid_knots():
@@ -158,7 +159,7 @@ def test_grid_knots():
 
 # ---------------------------------------------------------------- kernel regime
 def test_feature_interpolant_is_the_min_norm_fit_of_the_output_layer():
-    net = rg.regime_net(80, -5, L=1.2)            # knots 0.12 apart: one point per cell
+    net = rg.regime_net(80, -5, L=1.2, seed=0)            # knots 0.12 apart: one point per cell
     fi = rg.feature_interpolant(net, X, Y)
     np.testing.assert_allclose(fi(X), Y, atol=1e-8)
     # oracle: minimum-norm least squares in the output weights with frozen features
@@ -172,19 +173,20 @@ def test_feature_interpolant_is_the_min_norm_fit_of_the_output_layer():
 def test_feature_interpolant_refuses_features_that_cannot_interpolate():
     # 10 knots 0.3 apart: (-0.7, -0.5), (-0.1, 0.1), (0.5, 0.7) share cells, rank 8 < 10
     with pytest.raises(ValueError, match="cannot interpolate"):
-        rg.feature_interpolant(rg.regime_net(40, -5, L=1.5), X, Y)
+        rg.feature_interpolant(rg.regime_net(40, -5, L=1.5, seed=0), X, Y)
 
 
 def test_feature_interpolant_tends_to_the_exact_kernel_interpolant():
     exact = interpolants.kernel_interpolant(X, Y, "uniform", L=1.2)
-    errors = [rg.relative_sup_distance(rg.feature_interpolant(rg.regime_net(m, -5, L=1.2), X, Y),
-                                       exact, X) for m in (80, 320, 1280)]
+    nets = [rg.regime_net(m, -5, L=1.2, seed=0) for m in (80, 320, 1280)]
+    errors = [rg.relative_sup_distance(rg.feature_interpolant(net, X, Y), exact, X)
+              for net in nets]
     assert errors[0] > errors[1] > errors[2] and errors[2] < 1e-3
 
 
 def test_training_in_the_kernel_regime_reaches_the_feature_interpolant():
     x, y = data.sinusoid(6)
-    net = rg.regime_net(40, -5, L=1.2)
+    net = rg.regime_net(40, -5, L=1.2, seed=0)
     traj = rg.train(net, x, y, 100_000, chunk=10_000, loss_tol=1e-14)
     assert traj.loss[-1] < 1e-12
     assert rg.relative_sup_distance(traj.net, rg.feature_interpolant(net, x, y), x) < 1e-4
@@ -192,7 +194,7 @@ def test_training_in_the_kernel_regime_reaches_the_feature_interpolant():
 
 
 def test_training_in_the_adaptive_regime_reaches_the_linear_spline():
-    traj = rg.train(rg.regime_net(80, 2, L=1.2), X, Y, 60_000, chunk=5_000, loss_tol=1e-10)
+    traj = rg.train(rg.regime_net(80, 2, L=1.2, seed=0), X, Y, 60_000, chunk=5_000, loss_tol=1e-10)
     assert traj.loss[-1] < 1e-9
     assert rg.relative_sup_distance(traj.net, interpolants.linear_spline(X, Y), X) < 1e-2
     assert rg.curvature_near_data(traj.net, X, 0.03) > 0.95
@@ -216,7 +218,7 @@ def test_stable_lr_bounds_the_hessian():
 
 
 def test_train_records_time_in_flow_units_and_stops_at_tolerance():
-    traj = rg.train(rg.regime_net(40, 0, L=1.2), X, Y, 50_000, chunk=1_000, loss_tol=1e-3)
+    traj = rg.train(rg.regime_net(40, 0, L=1.2, seed=0), X, Y, 50_000, chunk=1_000, loss_tol=1e-3)
     assert traj.loss[-1] <= 1e-3 < traj.loss[-2]
     assert np.all(np.diff(traj.t) > 0) and traj.t[0] == 0
 
@@ -229,7 +231,7 @@ def test_train_stops_when_every_neuron_is_off():
 
 def test_train_halves_a_step_that_diverges():
     # kernel regime: the loss is nearly quadratic, so 50 / lambda diverges at once
-    net = rg.regime_net(80, -5, L=1.2)
+    net = rg.regime_net(80, -5, L=1.2, seed=0)
     traj = rg.train(net, X, Y, 2_000, chunk=500, factor=50.0)
     assert np.all(np.isfinite(traj.loss)) and np.all(np.diff(traj.loss) < 0)
     assert np.all(np.diff(traj.t) <= 2.0 * rg.stable_lr(net, X, Y, 1.0) * 500)
@@ -297,9 +299,9 @@ def test_width_sweep_trains_each_width_with_its_scale():
     assert sweep.knot_shift[1] == pytest.approx(rg.knot_displacement(start, final, (-0.9, 0.9)))
     assert sweep.loss[1] == pytest.approx(final.loss(x, y), rel=1e-9)
     with pytest.raises(ValueError, match="empty"):
-        rg.width_sweep(x, y, [], exponent=1.0, log10_ratio=0)
+        rg.width_sweep(x, y, [], exponent=1.0, log10_ratio=0, seed=0)
     with pytest.raises(ValueError, match="positive"):
-        rg.width_sweep(x, y, [80], exponent=0.0, log10_ratio=0)
+        rg.width_sweep(x, y, [80], exponent=0.0, log10_ratio=0, seed=0)
 
 
 def test_curvature_weight_identity_needs_a_symmetric_law():
@@ -391,21 +393,19 @@ def test_bad_inputs_raise_readable_errors():
     with pytest.raises(ValueError, match="record times"):
         rg.reduced_flow(net, X, Y, 1.0, record=[0.5, 2.0])
     with pytest.raises(ValueError, match="multiple of 4"):
-        rg.regime_net(10, 0.0)
+        rg.regime_net(10, 0.0, seed=0)
     with pytest.raises(ValueError, match="even"):
-        rg.regime_net(11, 0.0, knots="gaussian")
+        rg.regime_net(11, 0.0, knots="gaussian", seed=0)
     with pytest.raises(ValueError, match="'uniform' or 'gaussian'"):
-        rg.regime_net(12, 0.0, knots="grid")
+        rg.regime_net(12, 0.0, knots="grid", seed=0)
     with pytest.raises(ValueError, match="at least 2"):
-        rg.regime_net(0, 0.0)
+        rg.regime_net(0, 0.0, seed=0)
     with pytest.raises(TypeError, match="log10_ratio"):
-        rg.regime_net(12, "big")
+        rg.regime_net(12, "big", seed=0)
     with pytest.raises(ValueError, match="log10_ratio"):
-        rg.regime_net(12, 400.0)
+        rg.regime_net(12, 400.0, seed=0)
     with pytest.raises(ValueError, match="positive"):
-        rg.regime_net(12, 0.0, product=-1.0)
-    with pytest.raises(ValueError, match="positive"):
-        rg.kernel_regime_net(12, input_scale=0.0)
+        rg.regime_net(12, 0.0, product=-1.0, seed=0)
     with pytest.raises(ValueError, match="at least 1"):
         rg.grid_knots(0, 1.0)
     with pytest.raises(ValueError, match="inactive"):

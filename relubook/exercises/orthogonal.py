@@ -51,7 +51,7 @@ def check_min_norm(beta_plus, beta_minus, R_star) -> Feedback:
                               "with beta in their span.")
         if not fb:
             return fb
-    fb = check_close(R, orth.min_variation_norm(EXERCISE_X, EXERCISE_Y), name="R_star",
+    fb = check_close(R, orth.min_path_norm(EXERCISE_X, EXERCISE_Y), name="R_star",
                      hint="R* = ||beta_+|| + ||beta_-|| (a sum of norms, not the norm of "
                           "a sum).")
     if not fb:

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, Wedge
 
+from .. import data
 from .. import single_neuron as sn
 from ..plots import axes
 
@@ -24,7 +25,7 @@ FATE_COLOURS = {"teacher": "tab:green", "origin": "tab:red", "undecided": "tab:g
 
 def planar_problem(seed: int = 0, n: int = 20):
     """The planar teacher problem of the explorer: ``x`` (n, 2), ``y`` (n,), ``v`` (2,)."""
-    x, y, v = sn.teacher_instances(1, n, 2, seed=seed)
+    x, y, v = data.teacher_instances(1, n, 2, seed=seed)
     return x[0], y[0], v[0]
 
 
