@@ -14,6 +14,16 @@ The parameters are used in their own layout: ``W`` is the ``(m, d)`` block of ``
 a block of neurons is a contiguous ``(nb, d)`` matrix and its flat view lines up with a row
 of Langevin noise. The update of every parameter is :func:`relubook._kernels._update`, so the
 schemes (gradient descent, Euler, Heun, RK4, Langevin) are the same code as for one input.
+
+**Fewer points than inputs** (``n <= d``, no noise, no weight decay): every gradient of ``W``
+is a combination of the inputs, ``dL/dW = D X`` with ``D_ji = s a_j r_i 1[z_ji > 0]``, so
+within a call ``W = W_0 + C X`` with ``C`` of shape ``(m, n)``, and the pre-activations are
+``Z = Z_0 + C G + b`` with ``Z_0 = W_0 X^T`` and the Gram matrix ``G = X X^T``. The span
+kernel (:func:`_span_engine`) runs the same schemes on ``C`` (velocity ``-D``) and needs one
+product of ``nb x n x n`` per block and stage instead of two of ``nb x n x d``; ``W`` is
+brought up to date, ``W <- W_0 + C X``, only when a snapshot is taken
+(:meth:`GemmEngine.sync`). This is the orthogonal backend's idea (there ``G`` is diagonal
+and the product elementwise) for any inputs.
 """
 
 from __future__ import annotations
@@ -153,11 +163,76 @@ def _gemm_engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gs
     return loss
 
 
+@njit(cache=True, fastmath=_FASTMATH)
+def _span_forward_block(G, Z0, ea, eC, eb, Z, acc, j0, j1):
+    """``Z[j0:j1] = Z0_b + C_b G + b_b`` at the point ``(ea, eC, eb)``; ``acc += a_b relu(Z_b)``."""
+    Zb = Z[j0:j1]
+    np.dot(eC[j0:j1], G, Zb)
+    zero = Z.dtype.type(0.0)
+    n = Z.shape[1]
+    for q in range(j1 - j0):
+        bq, aq, zq, z0 = eb[j0 + q], ea[j0 + q], Zb[q], Z0[j0 + q]
+        for i in range(n):
+            v = zq[i] + z0[i] + bq
+            zq[i] = v
+            acc[i] += aq * max(v, zero)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _span_gradient_block(r, ea, Z, PC, P1, ga, j0, j1, s, sb):
+    """Gradient of neurons ``j0..j1-1`` in the coordinates ``C``: ``dL/da`` into ``ga``,
+    ``D_b`` (``dL/dW_b = D_b X``) into ``PC`` (nb, n), ``dL/db`` into ``P1``."""
+    zero = r.dtype.type(0.0)
+    for q in range(j1 - j0):
+        j = j0 + q
+        zq, pq = Z[j], PC[q]
+        sa = s * ea[j]
+        t, g = zero, zero
+        for i in range(Z.shape[1]):
+            v = r[i] if zq[i] > 0.0 else zero
+            t += v
+            g += v * zq[i]                  # r_i relu(z_i)
+            pq[i] = sa * v
+        ga[q] = s * g
+        P1[q] = sb * ea[j] * t
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _span_engine(G, ys, Z0, work, theta, point, vsum, s, has_bias, train_c, h, one, zero,
+                 tableau, steps):
+    """:func:`_gemm_engine` without noise or weight decay on ``theta = (a, c, C, b, cbias)``,
+    ``C`` (m, n) the coefficients of the inputs in ``W - W_0`` and ``c`` its flat view
+    (``point`` and ``vsum`` alike without ``cbias``). Returns the loss at the end."""
+    acc, r, Z, PC, pc, P1, ga, empty = work
+    a, c = theta[0], theta[4]
+    ea, eC, eb = point[0], point[2], point[3]
+    alphas, betas, stages = tableau
+    m = a.size
+    sb = s if has_bias else zero
+    for j0 in range(0, m, _GEMM_BLOCK):
+        _span_forward_block(G, Z0, ea, eC, eb, Z, acc, j0, min(m, j0 + _GEMM_BLOCK))
+    loss, rsum = _residual(ys, ys, acc, r, False, empty, empty, empty, empty, s, c[0])
+    vc = 0.0
+    for _ in range(steps):
+        for st in range(stages):
+            alpha, beta = alphas[st], betas[st]
+            for j0 in range(0, m, _GEMM_BLOCK):
+                j1 = min(m, j0 + _GEMM_BLOCK)
+                _span_gradient_block(r, ea, Z, PC, P1, ga, j0, j1, s, sb)
+                _update_block(theta, point, vsum, ga, pc, P1, empty, empty, empty, j0, j1,
+                              has_bias, h, one, zero, zero, alpha, beta, st, stages)
+                _span_forward_block(G, Z0, ea, eC, eb, Z, acc, j0, j1)
+            vc, ec = _output_bias(c, vc, rsum, train_c, h, alpha, beta, st, stages)
+            loss, rsum = _residual(ys, ys, acc, r, False, empty, empty, empty, empty, s, ec)
+    return loss
+
+
 def step_cost(n: int, m: int, d: int) -> int:
     """Cost of one step in the units of :func:`relubook._kernels.step_cost` (a point and
     neuron of the one-input dense step, about 0.4 ns): the products run at about a quarter
-    of that per point, neuron and input, the elementwise passes at about two."""
-    return n * m * (d // 4 + 2)
+    of that per point, neuron and input (``min(n, d)`` inputs: see the span kernel), the
+    elementwise passes at about two."""
+    return n * m * (min(n, d) // 4 + 2)
 
 
 def _prepare(X, y, m, dtype):
@@ -189,9 +264,47 @@ class GemmEngine:
         self.data, self.work = _prepare(X, y, self.m, self.dtype)
         self.noiseless = np.zeros((1, 0), self.dtype)
         self.tableaus = {method: _tableau(method, self.dtype) for method in _TABLEAUS}
+        n = X.shape[0]
+        self.span = n <= self.d                 # the span kernel: see the module docstring
+        self.moved = False                      # whether C holds steps not yet in W
+        if self.span:
+            X = self.data[0]
+            C = np.zeros((self.m, n), self.dtype)
+            self.G, self.C, self.Z0 = X @ X.T, C, np.empty_like(C)
+            acc, r, Z, _, _, _, P1, ga, empty, _ = self.work
+            pc = np.empty(_GEMM_BLOCK * n, self.dtype)
+            self.span_work = (acc, r, Z, pc.reshape(_GEMM_BLOCK, n), pc, P1, ga, empty)
+
+    def _run_span(self, s, has_bias, train_c, h, method, steps) -> float:
+        """The span kernel, continuing from the coefficients ``C`` of earlier calls (``W``
+        itself is brought up to date by :meth:`sync`)."""
+        P, C, X = self.P, self.C, self.data[0]
+        if not self.moved:                     # W is current: start the coordinates at it
+            np.dot(P[3], X.T, out=self.Z0)
+            C[:] = 0
+            self.moved = True
+        flat = (P[1], C.reshape(-1), P[4])
+        point, vsum = _stage_buffers(method, flat)
+        theta = (*_with_matrix(flat, *C.shape), P[5])
+        s, h, one, zero = _typed(self.dtype, s, h, 1.0, 0.0)
+        return _span_engine(self.G, self.data[2], self.Z0, self.span_work, theta,
+                            _with_matrix(point, *C.shape), _with_matrix(vsum, *C.shape), s,
+                            bool(has_bias), bool(train_c), h, one, zero,
+                            self.tableaus[method], int(steps))
+
+    def sync(self) -> None:
+        """Bring ``W`` up to date after span-kernel calls: ``W <- W + C X`` (for snapshots;
+        the next call starts its coordinates afresh)."""
+        if self.moved:
+            W = self.P[3]
+            W += self.C @ self.data[0]
+            self.moved = False
 
     def _run(self, s, has_bias, train_c, h, wd, gscale, noise, ns, method, steps,
              key=np.uint64(0), first=0) -> float:  # noqa: B008 (a constant)
+        if self.span and ns == 0.0 and wd == 0.0 and gscale == 1.0:
+            return self._run_span(s, has_bias, train_c, h, method, steps)
+        self.sync()
         P, m, d = self.P, self.m, self.d
         flat = (P[1], P[0][m:m + m * d], P[4])
         point, vsum = _stage_buffers(method, flat)

@@ -174,10 +174,12 @@ class _State:
         return K.views(vector, self.m, self.d)
 
     def sync(self) -> None:
-        """Bring the input weights up to date (orthogonal backend; before the first step
-        they are the initial ones, exactly)."""
+        """Bring the input weights up to date (orthogonal backend and the span kernel of the
+        d-input backend; before the first step they are the initial ones, exactly)."""
         if self.basis is not None and self.basis.moved:
             self.P[3][:] = self.basis.weights(self.P[4])
+        if isinstance(self.engine, GemmEngine):
+            self.engine.sync()
 
     def net(self) -> ShallowNet:
         self.sync()

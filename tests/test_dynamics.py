@@ -638,3 +638,56 @@ def test_located_events_arguments(kw, error, match):
     x, y = data_1d()
     with pytest.raises(error, match=match):
         gradient_flow(random_net(4, seed=0), x, y, 1.0, **({"events": True} | kw))
+
+
+# ------------------------------------------------ d inputs, fewer points than inputs
+def _two_products(monkeypatch):
+    """Make the d-input backend use its two-product kernel even when n <= d."""
+    import relubook._gemm as gemm
+    original = gemm.GemmEngine.__init__
+
+    def init(self, X, y, P):
+        original(self, X, y, P)
+        self.span = False
+
+    monkeypatch.setattr(gemm.GemmEngine, "__init__", init)
+
+
+@pytest.mark.parametrize("bias, train_c", [(True, False), (False, True)])
+@pytest.mark.parametrize("d, n", [(12, 12), (30, 7)])
+def test_span_kernel_follows_the_torch_loop_and_the_two_product_kernel(d, n, bias, train_c,
+                                                                      monkeypatch):
+    """n <= d: the kernel that moves W in the span of the inputs (W = W0 + C X) takes the
+    same steps as the reference loop and as the two-product kernel, snapshots included."""
+    rng = np.random.default_rng(d + n)
+    x, y = rng.standard_normal((n, d)) / np.sqrt(d), np.tanh(rng.standard_normal(n))
+    net = random_net(40, seed=1, dim=d, bias=bias, scale=1 / 40)
+    gd = gradient_descent(net, x, y, 1.5, 2000, record=7, train_c=train_c, backend="dense")
+    ref_net, _ = torch_gradient_descent(net, x, y, 1.5, 2000, train_c=train_c)
+    assert_nets_close(gd.net, ref_net, rtol=1e-10, atol=1e-12)
+    flows = {m: gradient_flow(net, x, y, 8.0, dt=0.05, method=m, record=5, train_c=train_c,
+                              backend="dense") for m in ("rk4", "heun")}
+    _two_products(monkeypatch)
+    again = gradient_descent(net, x, y, 1.5, 2000, record=7, train_c=train_c, backend="dense")
+    for p, q in zip(gd.nets, again.nets):
+        assert_nets_close(p, q, rtol=1e-11, atol=1e-13)
+    # root losses (residual norms) agree to the rounding of f, however small the loss
+    np.testing.assert_allclose(np.sqrt(gd.loss), np.sqrt(again.loss), rtol=1e-11, atol=1e-13)
+    for method, flow in flows.items():
+        ref = gradient_flow(net, x, y, 8.0, dt=0.05, method=method, record=5, train_c=train_c,
+                            backend="dense")
+        for p, q in zip(flow.nets, ref.nets):
+            assert_nets_close(p, q, rtol=1e-11, atol=1e-13)
+    pattern = [np.sign(s.preactivations(x)) for s in gd.nets]
+    assert any(np.any(p != pattern[0]) for p in pattern[1:])     # activations did change
+
+
+def test_span_kernel_leaves_weight_decay_and_noise_to_the_two_product_kernel():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((5, 9)), rng.standard_normal(5)
+    net = random_net(16, seed=2, dim=9, scale=1 / 16)
+    decayed = gradient_descent(net, x, y, 0.5, 200, record=2, weight_decay=0.1)
+    ref_net, _ = torch_gradient_descent(net, x, y, 0.5, 200, weight_decay=0.1)
+    assert_nets_close(decayed.net, ref_net, rtol=1e-10, atol=1e-12)
+    noisy = langevin(net, x, y, 0.01, 50, beta=1e4, weight_decay=0.1, seed=0, record=2)
+    assert np.isfinite(noisy.loss[-1])
