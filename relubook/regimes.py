@@ -483,15 +483,15 @@ class WidthSweep:
         The same, to the linear spline.
     knot_shift : ndarray, shape (k,)
         :func:`knot_displacement` of the neurons whose initial knot lies in the data range.
-    loss : ndarray, shape (k,)
-        Final training loss.
+    final_loss : ndarray, shape (k,)
+        Final training loss at each width.
     """
 
     widths: np.ndarray
     to_kernel: np.ndarray
     to_linear: np.ndarray
     knot_shift: np.ndarray
-    loss: np.ndarray
+    final_loss: np.ndarray
 
 
 def width_sweep(x, y, widths, *, exponent: float, log10_ratio: float, L: float = 1.2,

@@ -297,7 +297,7 @@ def test_width_sweep_trains_each_width_with_its_scale():
     assert sweep.to_linear[1] == pytest.approx(
         rg.relative_sup_distance(final, interpolants.linear_spline(x, y), x), rel=1e-9)
     assert sweep.knot_shift[1] == pytest.approx(rg.knot_displacement(start, final, (-0.9, 0.9)))
-    assert sweep.loss[1] == pytest.approx(final.loss(x, y), rel=1e-9)
+    assert sweep.final_loss[1] == pytest.approx(final.loss(x, y), rel=1e-9)
     with pytest.raises(ValueError, match="empty"):
         rg.width_sweep(x, y, [], exponent=1.0, log10_ratio=0, seed=0)
     with pytest.raises(ValueError, match="positive"):
@@ -608,7 +608,7 @@ def test_claim_width_holds_for_other_seeds(seed):
     assert np.all(np.diff(tangent.to_kernel[1:]) < 0)
     assert tangent.to_kernel[-1] / tangent.to_kernel[1] <= 0.4
     assert tangent.knot_shift[-1] <= mean_field.knot_shift[-1] / 3
-    assert np.all(np.concatenate([mean_field.loss, tangent.loss]) <= 1e-4)
+    assert np.all(np.concatenate([mean_field.final_loss, tangent.final_loss]) <= 1e-4)
 
 
 def worst_adaptive_case(width: int, log10_ratio: float, seed: int) -> np.ndarray:
