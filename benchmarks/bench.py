@@ -19,10 +19,11 @@ machines are shared (the harness is :mod:`relubook.speed`, shared with the book'
    the crossover: dense against sorted for n from 8 to 64 points at m in {1000, 10000},
    which sets where ``backend="auto"`` switches;
 2. d inputs, pairwise orthogonal, no biases (n = d in {4, 50}, m in {100, 1000, 10000},
-   and d = 150, m = 1000): the general dense backend (blocked matrix products), the
-   orthogonal backend (``U = W X^T``) and the torch loop; d inputs in general position
-   (d, n, m) in {(50, 50, 1000), (50, 50, 10000), (150, 75, 200)}: the dense backend in
-   float64 and float32, ``backend="torch"`` on the CPU and the torch loop;
+   d = 50, m = 10^5, and d = 150, m = 1000): the general dense backend (blocked matrix
+   products), the orthogonal backend (``U = W X^T``) and the torch loop, and the orthogonal
+   backend as a fraction of its memory limit (:func:`orthogonal_limit`); d inputs in
+   general position (d, n, m) in {(50, 50, 1000), (50, 50, 10000), (150, 75, 200)}: the
+   dense backend in float64 and float32, ``backend="torch"`` on the CPU and the torch loop;
 3. gradient flow to a horizon T from a small initialisation: RK4 and Heun, with and without
    located events, against Euler (gradient descent) with steps 1e-3 and 1e-4, with the error
    of each loss curve against a fine reference;
@@ -228,7 +229,7 @@ def bench_gd(sizes, rounds: int, seconds: float, check_steps: int, roof) -> list
 
 def bench_crossover(ns, widths, rounds: int, seconds: float) -> list[dict]:
     """Dense against sorted for one input, by the number of points n: where ``"auto"``
-    should switch (``relubook._kernels._SORTED_MIN_N``)."""
+    should switch (``relubook._kernels.SORTED_MIN_N``)."""
     rows = []
     for m in widths:
         for n in ns:
@@ -246,8 +247,18 @@ def bench_crossover(ns, widths, rounds: int, seconds: float) -> list[dict]:
     return rows
 
 
-def bench_orthogonal(sizes, rounds: int, seconds: float, check_steps: int) -> list[dict]:
-    """d pairwise orthogonal inputs (n = d), no biases: dense against the ``U = W X^T`` basis."""
+def orthogonal_limit(roof, n: int, m: int, dtype: str) -> float:
+    """Steps per second of a gradient-descent step of the orthogonal backend (no biases) at
+    the triad bandwidth: it must read and write ``U`` (n x m) and ``a``, ``2 (n + 1) m``
+    numbers, with the bandwidth of the cache level that holds ``U``."""
+    nbytes = 2 * (n + 1) * m * (8 if dtype == "float64" else 4)
+    return roof.bandwidth(nbytes / 2) / nbytes
+
+
+def bench_orthogonal(sizes, rounds: int, seconds: float, check_steps: int,
+                     roof) -> list[dict]:
+    """d pairwise orthogonal inputs (n = d), no biases: dense against the ``U = W X^T`` basis,
+    and the basis against its memory limit."""
     rows = []
     for d, m in sizes:
         net, x, y = orthogonal_problem(d, m)
@@ -270,6 +281,10 @@ def bench_orthogonal(sizes, rounds: int, seconds: float, check_steps: int) -> li
                                  for name in ("dense", "orthogonal")}
         row["f32_relative_diff"] = relative_diff(finals["orthogonal_f32"].net,
                                                  finals["orthogonal"].net)
+        row["limit"] = {name: orthogonal_limit(roof, d, m, dtype) for name, dtype in
+                        (("orthogonal", "float64"), ("orthogonal_f32", "float32"))}
+        row["of_limit"] = {name: row["steps_per_s"][name] / limit
+                           for name, limit in row["limit"].items()}
         rows.append(row)
         print(f"  orthogonal d={d:<3d} m={m:<6d} " + "  ".join(
             f"{name} {v:,.0f}/s" for name, v in row["steps_per_s"].items())
@@ -563,6 +578,15 @@ def markdown(results: dict) -> str:
                                                    "torch")]
              + [f"**{_x(r['ratio']['orthogonal'])}** ({_x(r['ratio_wall']['orthogonal'])})",
                 _x(r["ratio"]["dense"])] for r in ortho])
+        lines += ["", "The orthogonal backend against its memory limit: a step reads and "
+                  "writes U (n x m) and a, 2 (n + 1) m numbers, at the triad bandwidth of the "
+                  "cache level that holds U (float32: half the bytes).", ""]
+        lines += _table(
+            ["d = n", "m", "limit f64", "orthogonal", "limit f32", "orthogonal f32"],
+            [[str(r["d"]), f"{r['m']:,}", _si(r["limit"]["orthogonal"]),
+              f"**{100 * r['of_limit']['orthogonal']:.0f}%**",
+              _si(r["limit"]["orthogonal_f32"]),
+              f"{100 * r['of_limit']['orthogonal_f32']:.0f}%"] for r in ortho])
         lines += ["", f"Agreement after {ortho[0]['check_steps']} steps from the same start: "
                   "the largest |dtheta| against the torch loop (float64), and orthogonal "
                   "float32 against float64, relative.", ""]
@@ -656,7 +680,8 @@ def main(argv=None) -> dict:
         sizes = [(n, m) for n in (10, 100) for m in (100, 1000, 10000, 100000)]
         sizes.insert(4, (10, 10**6))     # not n = 100: the baselines' n x m arrays take GBs
         rounds, seconds, t_end = 5, 0.25, 100.0
-        ortho = [(d, m) for d in (4, 50) for m in (100, 1000, 10000)] + [(150, 1000)]
+        ortho = [(d, m) for d in (4, 50) for m in (100, 1000, 10000)] + [(50, 10**5),
+                                                                         (150, 1000)]
         lang_sizes = [size for size in sizes if size[1] <= 10**5]
         general = [(50, 50, 1000), (50, 50, 10000), (150, 75, 200)]
         cross = (8, 16, 24, 32, 48, 64), (1000, 10000)
@@ -675,7 +700,8 @@ def main(argv=None) -> dict:
         if "crossover" in args.only:
             results["crossover"] = bench_crossover(*cross, rounds, seconds)
         if "orthogonal" in args.only:
-            results["orthogonal"] = bench_orthogonal(ortho, rounds, seconds, check_steps=100)
+            results["orthogonal"] = bench_orthogonal(ortho, rounds, seconds, check_steps=100,
+                                                     roof=roof)
         if "general" in args.only:
             results["general"] = bench_general(general, rounds, seconds, check_steps=50)
         if "flow" in args.only:

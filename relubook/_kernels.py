@@ -10,8 +10,9 @@ The entry points are :class:`Engine` (dense and sorted backends for one input: i
 :func:`loss`; networks with several inputs on general data use
 :class:`relubook._gemm.GemmEngine` (blocked matrix products), which shares this module's
 update rules. An ``Engine`` prepares the data and scratch arrays of a run once; each call
-runs the compiled ``_engine``, which does thousands of steps. Inside, the input weights are
-held as ``WT``, shape ``(1, m)``, a view of ``w1``: updates go straight into ``theta``.
+runs the compiled ``_engine``, which does thousands of steps, and starts from the forward
+pass the previous call ended with. Inside, the input weights are held as ``WT``, shape
+``(1, m)``, a view of ``w1``: updates go straight into ``theta``.
 
 Every step (every stage of a Runge--Kutta step) is one fused sweep over blocks of ``_BLOCK``
 neurons: the gradient of the block at the current point, its update, and its contribution to
@@ -25,23 +26,29 @@ and ``dL/dc = sum_i r_i``.
 Two backends compute the sums and the forward pass, with the same decision rule:
 
 - dense, ``O(n m)`` per step: loops over points and, inside, over the neurons of a block
-  (for several inputs only :func:`loss` uses the scalar loops);
-- sorted (one input and ``n >= _SORTED_MIN_N``), ``O(n + m)`` per step: with the inputs
+  (for several inputs :func:`loss` uses matrix products on blocks of neurons);
+- sorted (one input and ``n >= SORTED_MIN_N``), ``O(n + m)`` per step: with the inputs
   sorted, each neuron is active on a suffix (``w_j >= 0``) or a prefix (``w_j < 0``) of the
   points, so it keeps the index ``k_j`` where its active set starts or ends. Its sums are
   entries of suffix or prefix sums of ``r x`` and ``r``; the forward pass adds
   ``(a_j w_j, a_j b_j)`` to bin ``k_j`` and takes cumulative sums over the bins. After an
   update a neuron tests the points next to its boundary (with the same ``w x + b > 0``) and
-  moves ``k_j`` only while its pattern changed. The indices stay in the ``Engine``'s scratch
-  space between the calls of a run; :func:`step_cost` tells the caller how much one step
-  costs, for sizing its chunks.
+  moves ``k_j`` only while its pattern changed. A gradient-descent step without noise is
+  one pass over the neurons with everything in registers (:func:`_sorted_descend`); the
+  other schemes use the blocks. The indices stay in the ``Engine``'s scratch space between
+  the calls of a run; :func:`step_cost` tells the caller how much one step costs, for
+  sizing its chunks.
 
 A third backend serves several inputs that are pairwise orthogonal (:class:`OrthogonalBasis`):
 it evolves the pre-activations ``u_kj = <w_j, x_k> + b_j`` themselves. The gradient of
 ``w_j`` is a combination of the inputs, so its inner product with ``x_k`` keeps one term:
 ``d u_kj / dt = -s a_j r_k ||x_k||^2 1[u_kj > 0] - dL/db_j``, and a step is elementwise in
 ``U``, ``O(n m)`` instead of ``O(n m d)``; the part of ``w_j`` off the span of the inputs
-does not move (it only decays under weight decay). ``W`` is recovered when a snapshot is taken.
+does not move (it only decays under weight decay). ``W`` is recovered when a snapshot is
+taken. ``U`` is stored in tiles of neurons, each one contiguous piece of memory that stays
+in L2 while a step takes its sums and then, two rows per pass, updates it and adds it to
+the forward pass: a gradient-descent step reads and writes ``U`` once, near the memory
+bandwidth for large ``m``.
 
 The dense and orthogonal backends also run in float32 (about 1.5 to 2 times faster on the
 dense path): every constant of an inner loop takes the type of the data
@@ -78,7 +85,9 @@ _TABLEAUS = {
 }
 
 _BLOCK = 512           # neurons per block of a sweep (the block's arrays stay in L1)
-_SORTED_MIN_N = 24     # one input and at least this many points: the sorted backend (measured)
+_TILE_BYTES = 1 << 18  # largest tile of the orthogonal backend, bytes (it stays in L2)
+_LOSS_BLOCK = 4096     # neurons per matrix product of the loss with several inputs
+SORTED_MIN_N = 24     # one input and at least this many points: the sorted backend (measured)
 _UNKNOWN = np.uint64(2**64 - 1)   # boundary code not yet known
 
 
@@ -91,44 +100,24 @@ def views(theta: np.ndarray, m: int, d: int) -> tuple:
 
 # --------------------------------------------------------------- dense backend
 @njit(cache=True, fastmath=_FASTMATH)
-def _preactivation(X, i, WT, bb, z, j0, j1):
-    """``z[q] = <w_j, x_i> + b_j`` for ``j = j0 + q`` (several inputs)."""
-    for q in range(j1 - j0):
-        z[q] = bb[q]
-    for k in range(WT.shape[0]):
-        wk, xik = WT[k, j0:j1], X[i, k]
-        for q in range(j1 - j0):
-            z[q] += wk[q] * xik
-
-
-@njit(cache=True, fastmath=_FASTMATH)
-def _dense_forward(xs, X, a, WT, b, acc, z, j0, j1):
-    """``acc_i += sum_{j0 <= j < j1} a_j relu(<w_j, x_i> + b_j)``."""
-    n, d, nb = acc.size, WT.shape[0], j1 - j0
-    ab, bb = a[j0:j1], b[j0:j1]
+def _dense_forward(xs, a, w, b, acc, j0, j1):
+    """``acc_i += sum_{j0 <= j < j1} a_j relu(w_j x_i + b_j)`` (one input)."""
+    n, nb = acc.size, j1 - j0
+    ab, wb, bb = a[j0:j1], w[j0:j1], b[j0:j1]
     zero = acc.dtype.type(0.0)              # typed, so that float32 stays float32
-    if d == 1:
-        wb = WT[0, j0:j1]
-        for i in range(0, n - 1, 2):        # two points per pass over the block
-            x0, x1 = xs[i], xs[i + 1]
-            t0, t1 = zero, zero
-            for q in range(nb):
-                t0 += ab[q] * max(wb[q] * x0 + bb[q], zero)
-                t1 += ab[q] * max(wb[q] * x1 + bb[q], zero)
-            acc[i] += t0
-            acc[i + 1] += t1
-        if n % 2:
-            x0, t0 = xs[n - 1], zero
-            for q in range(nb):
-                t0 += ab[q] * max(wb[q] * x0 + bb[q], zero)
-            acc[n - 1] += t0
-    else:
-        for i in range(n):
-            _preactivation(X, i, WT, bb, z, j0, j1)
-            t0 = zero
-            for q in range(nb):
-                t0 += ab[q] * max(z[q], zero)
-            acc[i] += t0
+    for i in range(0, n - 1, 2):            # two points per pass over the block
+        x0, x1 = xs[i], xs[i + 1]
+        t0, t1 = zero, zero
+        for q in range(nb):
+            t0 += ab[q] * max(wb[q] * x0 + bb[q], zero)
+            t1 += ab[q] * max(wb[q] * x1 + bb[q], zero)
+        acc[i] += t0
+        acc[i + 1] += t1
+    if n % 2:
+        x0, t0 = xs[n - 1], zero
+        for q in range(nb):
+            t0 += ab[q] * max(wb[q] * x0 + bb[q], zero)
+        acc[n - 1] += t0
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -160,6 +149,21 @@ def _dense_sums(xs, r, w, b, p0, P1, j0, j1):
 
 # -------------------------------------------------------------- sorted backend
 @njit(cache=True, fastmath=_FASTMATH)
+def _walk(xe, wj, bj, code, n):
+    """The boundary code of a neuron at ``(wj, bj)``, walked from its previous ``code``
+    (see :func:`_sorted_forward`): ``k`` moves only while the pattern changed."""
+    n1, zero, one = n + np.uint64(1), np.uint64(0), np.uint64(1)
+    flip = wj < 0.0
+    k = code - n1 if code >= n1 else code
+    # xe[k] is point k - 1 and xe[k + 1] is point k; the +-inf sentinels end the walks
+    while ((wj * xe[k] + bj > 0.0) != flip) and k > zero:
+        k -= one
+    while ((wj * xe[k + one] + bj > 0.0) == flip) and k < n:
+        k += one
+    return k + n1 if flip else k
+
+
+@njit(cache=True, fastmath=_FASTMATH)
 def _sorted_forward(xe, a, w, b, kk, bins_a, bins_b, j0, j1):
     """Boundary codes of neurons ``j0..j1-1`` at their current weights, and their bins.
 
@@ -180,17 +184,33 @@ def _sorted_forward(xe, a, w, b, kk, bins_a, bins_b, j0, j1):
                     hi = mid
                 else:
                     k = mid + one
+            code = k + n1 if flip else k
         else:
-            k = code - n1 if code >= n1 else code
-            # xe[k] is point k - 1 and xe[k + 1] is point k; the +-inf sentinels end the walks
-            while ((wj * xe[k] + bj > 0.0) != flip) and k > zero:
-                k -= one
-            while ((wj * xe[k + one] + bj > 0.0) == flip) and k < n:
-                k += one
-        code = k + n1 if flip else k
+            code = _walk(xe, wj, bj, code, n)
         kk[j] = code
         bins_a[code] += a[j] * wj
         bins_b[code] += a[j] * bj
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _sorted_descend(xe, a, w, b, kk, T0, T1, bins_a, bins_b, s, sb, h, wd, gscale):
+    """A noiseless descent step of the sorted backend (one stage), neuron by neuron: the
+    sums (entries of ``T0``, ``T1``), the update of :func:`_descend1`, the new boundary code
+    (:func:`_walk`) and the bins of the forward pass at the new point, all in registers."""
+    n = np.uint64(xe.size - 2)
+    hg = h * gscale
+    hs, hb, hd = hg * s, hg * sb, h * wd
+    for j in range(a.size):
+        code, aj, wj, bj = kk[j], a[j], w[j], b[j]
+        p0, p1 = T0[code], T1[code]
+        ga = s * (wj * p0 + bj * p1)
+        wj -= hs * aj * p0 + hd * wj
+        bj -= hb * aj * p1 + hd * bj
+        aj -= hg * ga + hd * aj
+        code = _walk(xe, wj, bj, code, n)
+        a[j], w[j], b[j], kk[j] = aj, wj, bj, code
+        bins_a[code] += aj * wj
+        bins_b[code] += aj * bj
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -332,19 +352,21 @@ def _output_bias(c, vc, rsum, train_c, h, alpha, beta, stage, stages):
 
 @njit(cache=True, fastmath=_FASTMATH)
 def _engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gscale, noise, ns,
-            tableau, steps, key, first):
+            tableau, steps, key, first, resume):
     """Run ``steps`` steps in place; returns the loss at the end.
 
-    ``data = (xs, X, ys, xe, use_sorted)``, ``work`` the scratch arrays of :func:`_prepare`,
+    ``data = (xs, ys, xe, use_sorted)``, ``work`` the scratch arrays of :func:`_prepare`,
     ``theta = (a, WT, b, c)`` the parameters, ``point = (a, WT, b)`` the evaluation point
     (the parameters themselves for one-stage schemes) and ``vsum`` the velocity sums.
     Step ``t`` of a one-stage scheme adds ``ns`` times row ``t % len(noise)`` of ``noise``
     (laid out like ``theta`` without ``c``), or, if its rows are empty, row
     ``first + t`` of the Gaussian stream ``key`` (:mod:`relubook._rng`), made block by block
     where it is used; ``c`` moves only if ``train_c`` (no decay). One input (``d == 1``).
+    The forward pass at the end (residuals, sorted tables, ``(loss, sum r)`` in ``state``)
+    stays in ``work``: with ``resume`` the run starts from it.
     """
-    xs, X, ys, xe, use_sorted = data
-    acc, r, z, ga, PW, P1, kk, T0, T1, bins_a, bins_b, gen = work
+    xs, ys, xe, use_sorted = data
+    acc, r, ga, PW, P1, kk, T0, T1, bins_a, bins_b, gen, state = work
     a, WT, b, c = theta
     ea, eW, eb = point
     sa, sW, sb = vsum
@@ -353,19 +375,25 @@ def _engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gscale,
     wb0 = m + m * d                         # offset of b in a noise row
     generate = noise.shape[1] == 0 and ns != 0.0
     width = np.uint64(wb0 + m)
-    for j0 in range(0, m, _BLOCK):          # forward pass at the start
+    loss, rsum = state[0], state[1]
+    for j0 in range(0, 0 if resume else m, _BLOCK):      # forward pass at the start
         j1 = min(m, j0 + _BLOCK)
         if use_sorted:
             _sorted_forward(xe, ea, eW[0], eb, kk, bins_a, bins_b, j0, j1)
         else:
-            _dense_forward(xs, X, ea, eW, eb, acc, z, j0, j1)
-    loss, rsum = _residual(xs, ys, acc, r, use_sorted, T0, T1, bins_a, bins_b, s, c[0])
+            _dense_forward(xs, ea, eW[0], eb, acc, j0, j1)
+    if not resume:
+        loss, rsum = _residual(xs, ys, acc, r, use_sorted, T0, T1, bins_a, bins_b, s, c[0])
     vc = 0.0
+    plain = use_sorted and stages == 1 and ns == 0.0     # gradient descent, sorted
     for t in range(steps):
         row = noise[t % noise.shape[0]]
         for st in range(stages):
             alpha, beta = alphas[st], betas[st]
-            for j0 in range(0, m, _BLOCK):
+            if plain:
+                _sorted_descend(xe, a, WT[0], b, kk, T0, T1, bins_a, bins_b, s,
+                                s if has_bias else s - s, h, wd, gscale)
+            for j0 in range(0, 0 if plain else m, _BLOCK):
                 j1 = min(m, j0 + _BLOCK)
                 if use_sorted:              # the sums of the block, then its update
                     for q in range(j1 - j0):
@@ -399,106 +427,185 @@ def _engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gscale,
                 if use_sorted:
                     _sorted_forward(xe, ea, eW[0], eb, kk, bins_a, bins_b, j0, j1)
                 else:
-                    _dense_forward(xs, X, ea, eW, eb, acc, z, j0, j1)
+                    _dense_forward(xs, ea, eW[0], eb, acc, j0, j1)
             vc, ec = _output_bias(c, vc, rsum, train_c, h, alpha, beta, st, stages)
             loss, rsum = _residual(xs, ys, acc, r, use_sorted, T0, T1, bins_a, bins_b, s, ec)
+    state[0], state[1] = loss, rsum
     return loss
 
 
 @njit(cache=True, fastmath=_FASTMATH)
 def _loss(data, work, theta, s):
-    """Loss at ``theta`` (dense backend, one forward pass)."""
-    xs, X, ys, xe, use_sorted = data
-    acc, r, z, ga, PW, P1, kk, T0, T1, bins_a, bins_b, gen = work
-    a, WT, b, c = theta
+    """Loss at ``theta = (a, w, b, c)`` (one input; dense backend, one forward pass)."""
+    xs, ys, xe, use_sorted = data
+    acc, r, ga, PW, P1, kk, T0, T1, bins_a, bins_b, gen, state = work
+    a, w, b, c = theta
     m = a.size
     for j0 in range(0, m, _BLOCK):
-        _dense_forward(xs, X, a, WT, b, acc, z, j0, min(m, j0 + _BLOCK))
+        _dense_forward(xs, a, w, b, acc, j0, min(m, j0 + _BLOCK))
     return _residual(xs, ys, acc, r, use_sorted, T0, T1, bins_a, bins_b, s, c[0])[0]
 
 
 # ------------------------------------------------------ orthogonal backend
 @njit(cache=True, fastmath=_FASTMATH)
-def _orth_block(theta, point, vsum, r, rsq, acc, scratch, j0, j1, s, sb, h, wd, alpha, beta,
-                stage, stages):
-    """One stage of a step for neurons ``j0..j1-1``, in the basis of pre-activations.
+def _orth_sums(U, r, ga, gb, nb, with_bias):
+    """``ga_q = sum_k r_k relu(U[k, q])`` and, ``with_bias``, ``gb_q = sum_k r_k 1[U[k, q]
+    > 0]`` for the first ``nb`` columns of a tile, two rows per pass."""
+    n, zero = U.shape[0], U.dtype.type(0.0)
+    ga[:nb] = zero
+    gb[:nb] = zero
+    for k in range(0, n, 2):
+        k1 = min(k + 1, n - 1)              # an odd last row pairs with itself, weight 0
+        u0, u1, r0 = U[k, :nb], U[k1, :nb], r[k]
+        r1 = r[k1] if k1 > k else zero
+        if with_bias:
+            for q in range(nb):
+                on0 = r0 if u0[q] > 0.0 else zero
+                on1 = r1 if u1[q] > 0.0 else zero
+                ga[q] += on0 * u0[q] + on1 * u1[q]
+                gb[q] += on0 + on1
+        else:
+            for q in range(nb):
+                ga[q] += r0 * max(u0[q], zero) + r1 * max(u1[q], zero)
 
-    ``theta = (U, a, b)`` with ``U`` of shape (n, m), ``U[k, j] = <w_j, x_k> + b_j``;
-    ``point`` and ``vsum`` alike; ``rsq_k = r_k ||x_k||^2``. For orthogonal inputs the
-    gradients at the point are ``dL/da_j = s sum_k r_k relu(u_kj)``, ``dL/db_j = sb a_j
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _orth_block(theta, point, vsum, r, rsq, acc, scratch, s, sb, h, wd, alpha, beta, stage,
+                stages):
+    """One stage of a step for one tile of neurons, in the basis of pre-activations.
+
+    ``theta = (U, a, b)``: ``U`` one tile, shape (n, B), whose first ``nb = a.size`` columns
+    hold ``U[k, q] = <w_j, x_k> + b_j`` of the block's neurons ``j``, and ``a``, ``b`` their
+    slices; ``point`` and ``vsum`` alike; ``rsq_k = r_k ||x_k||^2``. For orthogonal inputs
+    the gradients at the point are ``dL/da_j = s sum_k r_k relu(u_kj)``, ``dL/db_j = sb a_j
     sum_k r_k 1[u_kj > 0]`` and the image of the ``w`` and ``b`` gradients,
     ``d u_kj / d(-t) = s a_j rsq_k 1[u_kj > 0] + dL/db_j``. Every loop runs over the
-    neurons of the block (vectorised for any n): the sums, the update of ``a`` and ``b``,
-    then row by row the update of ``U`` and the forward pass ``acc_k += a_j relu(u_kj)``.
+    neurons of the tile (vectorised for any n): the sums, the update of ``a`` and ``b``,
+    then row by row the update of ``U`` and the forward pass ``acc_k += a_j relu(u_kj)``,
+    while the tile is in cache.
     """
     U, a, b = theta
     eU, ea, eb = point
     vU, va, vb = vsum
     ga, gb, sa, gu = scratch
-    n, nb = U.shape[0], j1 - j0
+    n, nb = U.shape[0], a.size
     zero, one = U.dtype.type(0.0), U.dtype.type(1.0)
+    _orth_sums(eU, r, ga, gb, nb, sb != 0.0)
+    if stages == 1:
+        _orth_descend(U, a, b, ga, gb, sa, rsq, acc, s, sb, h, wd)
+        return
     for q in range(nb):
-        ga[q] = zero
-        gb[q] = zero
-    for k in range(n):
-        rk, row = r[k], eU[k, j0:j1]
-        for q in range(nb):
-            on = rk if row[q] > 0.0 else zero
-            ga[q] += on * row[q]
-            gb[q] += on
-    ea_ = ea[j0:j1]
-    for q in range(nb):
-        sa[q] = s * ea_[q]                  # at the point, before a moves
+        sa[q] = s * ea[q]                   # at the point, before a moves
         ga[q] *= s
-        gb[q] *= sb * ea_[q]
-    _update(a[j0:j1], ea_, va[j0:j1], ga, ga, h, one, wd, zero, alpha, beta, stage, stages)
+        gb[q] *= sb * ea[q]
+    _update(a, ea, va, ga, ga, h, one, wd, zero, alpha, beta, stage, stages)
     if sb != 0.0:
-        _update(b[j0:j1], eb[j0:j1], vb[j0:j1], gb, gb, h, one, wd, zero, alpha, beta, stage,
-                stages)
+        _update(b, eb, vb, gb, gb, h, one, wd, zero, alpha, beta, stage, stages)
     for k in range(n):
-        row, rk = eU[k, j0:j1], rsq[k]
+        row, rk = eU[k, :nb], rsq[k]
         for q in range(nb):
             gu[q] = (sa[q] * rk if row[q] > 0.0 else zero) + gb[q]
-        _update(U[k, j0:j1], row, vU[k, j0:j1], gu, gu, h, one, wd, zero, alpha, beta,
-                stage, stages)
+        _update(U[k, :nb], row, vU[k, :nb], gu, gu, h, one, wd, zero, alpha, beta, stage,
+                stages)
         t = zero
         for q in range(nb):
-            t += ea_[q] * max(row[q], zero)
+            t += ea[q] * max(row[q], zero)
         acc[k] += t
 
 
 @njit(cache=True, fastmath=_FASTMATH)
+def _orth_descend(U, a, b, ga, gb, hsa, rsq, acc, s, sb, h, wd):
+    """The rest of a gradient-descent step of a tile (:func:`_orth_block`) from the sums
+    ``ga``, ``gb``: each row of ``U`` is updated and added to the forward pass in one
+    pass, ``u <- (1 - h wd) u - h dL/db - h s a rsq_k 1[u > 0]`` (``a`` before its step)."""
+    n, nb = U.shape[0], a.size
+    zero, keep = U.dtype.type(0.0), U.dtype.type(1.0) - h * wd
+    for q in range(nb):
+        hsa[q] = h * s * a[q]
+        gb[q] *= h * sb * a[q]
+        a[q] = keep * a[q] - h * s * ga[q]
+    if sb != 0.0:
+        for q in range(nb):
+            b[q] = keep * b[q] - gb[q]
+    plain = wd == 0.0 and sb == 0.0         # u <- u - h s a rsq_k 1[u > 0]: one FMA
+    for k in range(0, n, 2):                # two rows per pass: a, hsa, gb loaded once
+        k1 = min(k + 1, n - 1)              # an odd last row is done twice, the same way
+        u0, u1, r0, r1 = U[k, :nb], U[k1, :nb], rsq[k], rsq[k1]
+        t0, t1 = zero, zero
+        if plain:
+            for q in range(nb):
+                x0, x1 = u0[q], u1[q]
+                v0 = x0 - hsa[q] * r0 if x0 > 0.0 else x0
+                v1 = x1 - hsa[q] * r1 if x1 > 0.0 else x1
+                u0[q], u1[q] = v0, v1
+                t0 += a[q] * max(v0, zero)
+                t1 += a[q] * max(v1, zero)
+        else:
+            for q in range(nb):
+                x0, x1, g = u0[q], u1[q], gb[q]
+                v0 = keep * x0 - g - (hsa[q] * r0 if x0 > 0.0 else zero)
+                v1 = keep * x1 - g - (hsa[q] * r1 if x1 > 0.0 else zero)
+                u0[q], u1[q] = v0, v1
+                t0 += a[q] * max(v0, zero)
+                t1 += a[q] * max(v1, zero)
+        acc[k] += t0
+        acc[k1] += t1 if k1 > k else zero
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _orth_forward(U, a, acc):
+    """``acc_k = sum_j a_j relu(u_kj)``, tile by tile."""
+    tiles, n, width = U.shape
+    zero = U.dtype.type(0.0)
+    acc[:] = zero
+    for t in range(tiles):
+        j0 = t * width
+        nb = min(a.size - j0, width)
+        for k in range(n):
+            row, s = U[t, k, :nb], zero
+            for q in range(nb):
+                s += a[j0 + q] * max(row[q], zero)
+            acc[k] += s
+
+
+@njit(cache=True, fastmath=_FASTMATH)
 def _orth_engine(ys, sq, work, theta, point, vsum, s, has_bias, train_c, h, wd, tableau,
-                 steps):
+                 steps, resume):
     """:func:`_engine` in the basis of pre-activations, for pairwise orthogonal inputs.
 
-    ``theta = (U, a, b, c)``, ``point`` and ``vsum`` the same without ``c`` (see
-    :func:`_orth_block`). Every step is elementwise in ``U``: no inner products.
+    ``theta = (U, a, b, c)`` with ``U`` in tiles (see :class:`OrthogonalBasis`), ``point``
+    and ``vsum`` the same without ``c``; one tile at a time (:func:`_orth_block`). Every
+    step is elementwise in ``U``: no inner products. The residuals ``r`` and ``(loss, sum
+    r)`` (in ``state``) at the end stay in ``work``: with ``resume`` the run starts from
+    them instead of a forward pass.
     """
-    acc, r, rsq, scratch, empty = work
+    acc, r, rsq, scratch, empty, state = work
     U, a, b, c = theta
     eU, ea, eb = point
+    vU, va, vb = vsum
     alphas, betas, stages = tableau
-    n, m = U.shape
-    zero = U.dtype.type(0.0)
-    sb = s if has_bias else zero
-    for k in range(n):
-        t = zero
-        for j in range(m):
-            t += ea[j] * max(eU[k, j], zero)
-        acc[k] = t
-    loss, rsum = _residual(ys, ys, acc, r, False, empty, empty, empty, empty, s, c[0])
+    tiles, n, width = U.shape
+    m = a.size
+    sb = s if has_bias else s - s
+    if resume:
+        loss, rsum = state[0], state[1]
+    else:
+        _orth_forward(eU, ea, acc)
+        loss, rsum = _residual(ys, ys, acc, r, False, empty, empty, empty, empty, s, c[0])
     vc = 0.0
     for _step in range(steps):
         for st in range(stages):
             alpha, beta = alphas[st], betas[st]
             for k in range(n):
                 rsq[k] = r[k] * sq[k]
-            for j0 in range(0, m, _BLOCK):
-                _orth_block((U, a, b), point, vsum, r, rsq, acc, scratch, j0,
-                            min(m, j0 + _BLOCK), s, sb, h, wd, alpha, beta, st, stages)
+            for t in range(tiles):
+                j0, j1 = t * width, min(m, (t + 1) * width)
+                _orth_block((U[t], a[j0:j1], b[j0:j1]), (eU[t], ea[j0:j1], eb[j0:j1]),
+                            (vU[t], va[j0:j1], vb[j0:j1]), r, rsq, acc, scratch, s, sb, h,
+                            wd, alpha, beta, st, stages)
             vc, ec = _output_bias(c, vc, rsum, train_c, h, alpha, beta, st, stages)
             loss, rsum = _residual(ys, ys, acc, r, False, empty, empty, empty, empty, s, ec)
+    state[0], state[1] = loss, rsum
     return loss
 
 
@@ -515,23 +622,23 @@ def _tableau(method, dtype) -> tuple:
     return tuple(t(v) for v in alphas), tuple(t(v) for v in betas), stages
 
 
-def _prepare(x1, X, y, P, use_sorted=False):
+def _prepare(x1, y, P, use_sorted=False):
     """Data and scratch arrays of the engine (see :func:`_engine`), in the precision of the
-    parameters ``P``; the sorted backend's boundary codes start unknown."""
-    n, m, d = y.size, P[1].size, P[3].shape[1]
+    parameters ``P`` (one input); the sorted backend's boundary codes start unknown."""
+    n, m = y.size, P[1].size
     dt = P[0].dtype
     xs, ys = x1, y
     if use_sorted:
         order = np.argsort(x1, kind="stable")
         xs, ys = x1[order], y[order]
-    xs, X, ys = (np.ascontiguousarray(v, dtype=dt) for v in (xs, X, ys))
+    xs, ys = (np.ascontiguousarray(v, dtype=dt) for v in (xs, ys))
     xe = np.concatenate(([-np.inf], xs, [np.inf])).astype(dt)
     size = 2 * (n + 1) * use_sorted
     kk = np.full(m if use_sorted else 0, _UNKNOWN, np.uint64)
-    work = (np.zeros(n, dt), np.empty(n, dt), np.empty(_BLOCK, dt), np.empty(_BLOCK, dt),
-            np.empty((d, _BLOCK), dt), np.empty(_BLOCK, dt), kk,
-            *(np.zeros(size, dt) for _ in range(4)), np.zeros((3, _BLOCK), dt))
-    return (xs, X, ys, xe, use_sorted), work
+    work = (np.zeros(n, dt), np.empty(n, dt), np.empty(_BLOCK, dt), np.empty((1, _BLOCK), dt),
+            np.empty(_BLOCK, dt), kk,
+            *(np.zeros(size, dt) for _ in range(4)), np.zeros((3, _BLOCK), dt), np.zeros(2))
+    return (xs, ys, xe, use_sorted), work
 
 
 def _stage_buffers(method, arrays):
@@ -546,34 +653,52 @@ def step_cost(n: int, m: int, d: int, backend: str = "dense") -> int:
     """Cost of one step in units of a (point, neuron) pair of the dense backend: how
     :mod:`relubook.dynamics` sizes its chunks of steps."""
     if backend == "sorted":
-        return 16 * m + 4 * n             # about 6 ns per neuron against 0.4 ns per pair
+        return 12 * m + 4 * n             # about 4-5 ns per neuron against 0.4 ns per pair
     if backend == "orthogonal":
-        return 2 * n * m
+        return n * m                      # 0.3 to 0.8 ns per (point, neuron) (measured)
     return n * m * d
 
 
 def loss(x1, X, y, P, s) -> float:
     """Loss ``(1/2n) sum (f - y)^2`` at the parameters ``P`` (float64 views, see
     :func:`views`); ``x1``: (n,) inputs when ``d == 1``; ``X``: (n, d) inputs; ``y``: (n,)."""
-    data, work = _prepare(x1, X, y, P)
-    WT = P[2].reshape(1, -1) if P[3].shape[1] == 1 else np.ascontiguousarray(P[3].T)
-    return _loss(data, work, (P[1], WT, P[4], P[5]), float(s))
+    if P[3].shape[1] > 1:
+        return _loss_blocked(X, y, P, float(s))
+    data, work = _prepare(x1, y, P)
+    return _loss(data, work, (P[1], P[2], P[4], P[5]), float(s))
+
+
+def _loss_blocked(X, y, P, s) -> float:
+    """:func:`loss` for several inputs: the forward pass by matrix products (BLAS) on
+    blocks of ``_LOSS_BLOCK`` neurons."""
+    _, a, _, W, b, c = P
+    f = np.zeros(X.shape[0])
+    for j0 in range(0, a.size, _LOSS_BLOCK):
+        j1 = min(a.size, j0 + _LOSS_BLOCK)
+        Z = X @ W[j0:j1].T
+        Z += b[j0:j1]
+        f += np.maximum(Z, 0.0, out=Z) @ a[j0:j1]
+    res = s * f + c[0] - y
+    return 0.5 * float(res @ res) / y.size
 
 
 class Engine:
-    """The dense or sorted backend (one input) bound to one run: data and scratch space are prepared
-    once, and every call advances the parameters ``P`` (views of :func:`views`, float64 or
-    float32) in place by some steps and returns the loss at the end.
+    """The dense or sorted backend (one input) bound to one run: data and scratch space are
+    prepared once, and every call advances the parameters ``P`` (views of :func:`views`,
+    float64 or float32) in place by some steps and returns the loss at the end.
 
-    The sorted backend keeps each neuron's boundary code in its scratch space between
-    calls, so a call starts where the previous one stopped.
+    A call starts where the previous one stopped, from the forward pass it ended with (and,
+    for the sorted backend, each neuron's boundary code), kept in the scratch space: the
+    parameters must change only through the engine, with the same ``s``. ``X`` (the inputs
+    as an (n, 1) array) is not used: the inputs are ``x1``.
     """
 
     def __init__(self, x1, X, y, P, use_sorted: bool = False):
         self.P, self.dtype = P, P[0].dtype
-        self.data, self.work = _prepare(x1, X, y, P, use_sorted)
+        self.data, self.work = _prepare(x1, y, P, use_sorted)
         self.noiseless = np.zeros((1, 0), self.dtype)
         self.tableaus = {method: _tableau(method, self.dtype) for method in _TABLEAUS}
+        self.started = False
 
     def _run(self, s, has_bias, train_c, h, wd, gscale, noise, ns, method, steps,
              key=np.uint64(0), first=0) -> float:  # noqa: B008 (a constant)
@@ -581,9 +706,11 @@ class Engine:
         theta = (P[1], P[2].reshape(1, -1), P[4], P[5])
         point, vsum = _stage_buffers(method, theta[:3])
         s, h, wd, gscale, ns = _typed(dt, s, h, wd, gscale, ns)
-        return _engine(self.data, self.work, theta, point, vsum, s, bool(has_bias),
+        loss = _engine(self.data, self.work, theta, point, vsum, s, bool(has_bias),
                        bool(train_c), h, wd, gscale, noise, ns, self.tableaus[method],
-                       int(steps), np.uint64(key), int(first))
+                       int(steps), np.uint64(key), int(first), self.started)
+        self.started = True
+        return loss
 
     def gd(self, s, has_bias, train_c, lr, wd, steps) -> float:
         """``steps`` gradient-descent updates ``theta <- theta - lr (grad + wd theta)`` of
@@ -614,56 +741,72 @@ class Engine:
 
 
 # ------------------------------------------------- orthogonal inputs: U basis
-def is_orthogonal(X, rtol: float = 1e-12) -> bool:
-    """Whether the rows of ``X`` (n, d) are non-zero and pairwise orthogonal:
-    ``|<x_k, x_l>| <= rtol ||x_k|| ||x_l||`` for ``k != l``."""
-    norms = np.linalg.norm(X, axis=1)
-    if X.shape[0] > X.shape[1] or np.any(norms == 0):   # more than d inputs, or a zero one
-        return False
-    cos = (X @ X.T) / np.outer(norms, norms)
-    np.fill_diagonal(cos, 0.0)
-    return bool(np.all(np.abs(cos) <= rtol))
+def _tile_width(n: int, itemsize: int) -> int:
+    """Neurons per tile of the orthogonal backend: the largest power of two, between 16 and
+    ``_BLOCK``, whose ``n`` rows take at most ``_TILE_BYTES``."""
+    width = 16
+    while width < _BLOCK and 2 * width * n * itemsize <= _TILE_BYTES:
+        width *= 2
+    return width
 
 
 class OrthogonalBasis:
     """The parameters of a network on pairwise orthogonal inputs in the pre-activation basis.
 
-    ``U[k, j] = <w_j, x_k> + b_j`` (shape (n, m): neurons contiguous) carries the part of each
-    ``w_j`` in the span of the inputs; the rest, ``w_perp``, only decays under weight decay
-    (its gradient is zero). :meth:`weights` maps back:
-    ``w_j = w_perp_j + sum_k (U_kj - b_j) x_k / ||x_k||^2``.
+    ``U[k, j] = <w_j, x_k> + b_j`` carries the part of each ``w_j`` in the span of the inputs;
+    the rest, ``w_perp``, only decays under weight decay (its gradient is zero).
+    :meth:`weights` maps back: ``w_j = w_perp_j + sum_k (U_kj - b_j) x_k / ||x_k||^2``.
+    ``U`` is stored in tiles of ``B`` neurons (:func:`_tile_width`), shape
+    ``(ceil(m / B), n, B)``: ``U[t, k, q]`` is ``U[k, t B + q]`` (zero past ``m``), so that
+    the rows of a tile are one contiguous piece of memory that stays in cache for a step.
     """
 
     def __init__(self, X, P, dtype=np.float64):
         W, b = P[3], P[4]
+        (m, d), n = W.shape, X.shape[0]
         self.sq = np.einsum("kd,kd->k", X, X)
         self.Xs = X / self.sq[:, None]
-        inner = W @ X.T
-        self.perp = W - inner @ self.Xs
-        self.U = np.ascontiguousarray((inner + b[:, None]).T, dtype=dtype)
+        # the part of W off the span of the inputs; none when they span R^d
+        self.perp = W - (W @ X.T) @ self.Xs if n < d else None
+        width = _tile_width(n, np.dtype(dtype).itemsize)
+        self.U = np.zeros((-(-m // width), n, width), dtype)
+        for t, j0 in enumerate(range(0, m, width)):
+            j1 = min(m, j0 + width)
+            self.U[t, :, :j1 - j0] = X @ W[j0:j1].T + b[j0:j1]
         self.decay, self.moved = 1.0, False
+        dt = self.U.dtype
+        self.work = (np.zeros(n, dt), np.empty(n, dt), np.empty(n, dt),
+                     tuple(np.empty(width, dt) for _ in range(4)), np.zeros(0, dt),
+                     np.zeros(2))
 
     def weights(self, b) -> np.ndarray:
         """The input weights ``W`` (m, d) at the current ``U`` and biases ``b`` (m,)."""
-        U = self.U.T.astype(np.float64)
-        return self.decay * self.perp + (U - np.asarray(b, np.float64)[:, None]) @ self.Xs
+        b = np.asarray(b, np.float64)
+        W = np.empty((b.size, self.Xs.shape[1]))
+        width = self.U.shape[2]
+        for t, j0 in enumerate(range(0, b.size, width)):
+            j1 = min(b.size, j0 + width)
+            W[j0:j1] = (self.U[t, :, :j1 - j0].T - b[j0:j1, None]) @ self.Xs
+        if self.perp is not None:
+            W += self.decay * self.perp
+        return W
 
     def run(self, y, P, s, has_bias, train_c, h, wd, method, steps) -> float:
         """``steps`` steps of gradient descent (Euler, with weight decay ``wd``) or of a
         flow scheme, in place on ``U`` and on ``a``, ``b``, ``c`` of ``P`` (whose precision
         matches ``U``); returns the loss at the end. Weight decay is for gradient descent
-        only: the off-span part of ``W`` decays by Euler's factor ``1 - h wd`` per step."""
+        only: the off-span part of ``W`` decays by Euler's factor ``1 - h wd`` per step.
+        A call continues from the residuals where the previous one stopped: the parameters
+        must change only through this method, with the same ``y`` and ``s``."""
         if wd != 0.0 and _TABLEAUS[method][2] != 1:
             raise ValueError("weight decay is supported for one-stage schemes only")
-        dt, n = self.U.dtype, self.U.shape[0]
-        work = (np.zeros(n, dt), np.empty(n, dt), np.empty(n, dt),
-                tuple(np.empty(_BLOCK, dt) for _ in range(4)), np.zeros(0, dt))
+        dt = self.U.dtype
         arrays = (self.U, P[1], P[4])
         point, vsum = _stage_buffers(method, arrays)
         s, h, wd = _typed(dt, s, h, wd)
-        loss = _orth_engine(np.ascontiguousarray(y, dtype=dt), self.sq.astype(dt), work,
+        loss = _orth_engine(np.ascontiguousarray(y, dtype=dt), self.sq.astype(dt), self.work,
                             (*arrays, P[5]), point, vsum, s, bool(has_bias), bool(train_c),
-                            h, wd, _tableau(method, dt), int(steps))
+                            h, wd, _tableau(method, dt), int(steps), self.moved)
         self.decay *= (1.0 - float(h) * float(wd)) ** steps
         self.moved = self.moved or steps > 0
         return loss

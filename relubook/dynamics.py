@@ -37,6 +37,7 @@ __all__ = ["Trajectory", "gradient_descent", "gradient_flow", "langevin", "auto_
            "SCHEMES", "scheme_code", "fixed_steps", "snapshot_steps", "drive", "warm_up"]
 
 _WORK_PER_CHUNK = 4_000_000   # (point, neuron) pairs per kernel call: a few milliseconds
+_MIN_CHUNK = 16               # steps per kernel call at least, however large the network
 _NOISE_PER_CHUNK = 1 << 20    # Gaussian draws held in memory at once by langevin
 
 
@@ -108,7 +109,7 @@ def auto_backend(net: ShallowNet, x, *, dtype: str = "float64") -> str:
     X = net.check_inputs(x).reshape(-1, net.dim)
     dtype = _choice(dtype, "dtype", DTYPES)
     if net.dim == 1:
-        return "sorted" if X.shape[0] >= K._SORTED_MIN_N and dtype == "float64" else "dense"
+        return "sorted" if X.shape[0] >= K.SORTED_MIN_N and dtype == "float64" else "dense"
     return "orthogonal" if is_orthogonal(X) else "dense"
 
 
@@ -207,14 +208,20 @@ class _State:
         return K.loss(self.x1, self.X, self.y, self.views(self.theta0), self.template.scale)
 
     def finite(self) -> bool:
-        ok = bool(np.all(np.isfinite(self.theta)))
-        return ok and (self.basis is None or bool(np.all(np.isfinite(self.basis.U))))
+        """Whether the parameters that move are finite (with the orthogonal backend ``U``
+        and not the out-of-date ``W``: a scan of ``W`` would cost as much as a step)."""
+        if self.basis is None:
+            return bool(np.all(np.isfinite(self.theta)))
+        _, a, _, _, b, c = self.P
+        return all(bool(np.all(np.isfinite(v))) for v in (a, b, c, self.basis.U))
 
     def chunk(self) -> int:
+        """Steps per kernel call: about ``_WORK_PER_CHUNK`` units of work, and at least
+        ``_MIN_CHUNK`` steps, so that a call's fixed costs stay small against its steps."""
         n = self.X.shape[0]
         cost = (gemm_step_cost(n, self.m, self.d) if isinstance(self.engine, GemmEngine) else
                 K.step_cost(n, self.m, self.d, self.backend))
-        return max(1, _WORK_PER_CHUNK // cost)
+        return max(_MIN_CHUNK, _WORK_PER_CHUNK // cost)
 
 
 # ---------------------------------------------------------------- the driver

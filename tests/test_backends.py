@@ -113,6 +113,37 @@ def test_orthogonal_backend_keeps_the_component_off_the_span_of_the_inputs():
     assert np.max(np.abs(run.net.w - net.w)) > 1e-2
 
 
+@pytest.mark.parametrize("bias", [False, True])
+def test_orthogonal_backend_across_tiles_matches_dense(bias):
+    """Several tiles of neurons, the last one partial, and an odd number of inputs (the
+    kernel takes two rows of a tile per pass)."""
+    net, x, y = orthogonal_problem(7, 9, 1100, bias, seed=6)
+    kw = dict(lr=300.0, steps=120, record=3, weight_decay=1e-3)
+    dense = gradient_descent(net, x, y, backend="dense", **kw)
+    orth = gradient_descent(net, x, y, backend="orthogonal", **kw)
+    assert np.sum(patterns(dense.net, x) != patterns(net, x)) > 0, "no pattern changed"
+    for a, b in zip(dense.nets, orth.nets):
+        np.testing.assert_allclose(params(b), params(a), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("backend", ["dense", "sorted", "orthogonal"])
+def test_runs_do_not_depend_on_how_they_are_recorded(backend):
+    """Each kernel call starts from the forward pass the previous one ended with: a run
+    recorded at every step ends exactly where a run recorded only at its end does."""
+    if backend == "orthogonal":
+        net, x, y = orthogonal_problem(5, 8, 700, True, seed=7)
+    else:
+        net = random_net(700, seed=7, scale=1.0 / 700)
+        x = np.linspace(-1, 1, 30)
+        y = np.sin(3 * x)
+    kw = dict(lr=350.0, steps=40, backend=backend)
+    once, every = gradient_descent(net, x, y, record=2, **kw), gradient_descent(
+        net, x, y, record=41, spacing="linear", **kw)
+    assert len(every.nets) == 41
+    np.testing.assert_array_equal(params(every.net), params(once.net))
+    assert every.loss[-1] == once.loss[-1]
+
+
 # -------------------------------------------------------------------- sorted vs dense
 @pytest.mark.parametrize("run", ["gd", "rk4"])
 def test_sorted_matches_dense(run):
