@@ -13,8 +13,8 @@ import numpy as np
 from ._validate import as_array, as_float, as_int, as_interval, as_rng
 
 __all__ = ["grid_1d", "random_1d", "square_wave", "sinusoid", "random_dataset",
-           "random_rotation", "orthogonal_inputs", "teacher_instances", "affine_target",
-           "NAMED", "named"]
+           "random_rotation", "orthogonal_inputs", "orthogonal_example", "teacher_instances",
+           "affine_target", "NAMED", "named"]
 
 
 def _interval(lo: float, hi: float) -> tuple[float, float]:
@@ -111,6 +111,20 @@ def orthogonal_inputs(n: int, d: int, radii=None, *, seed=None) -> np.ndarray:
     x = np.zeros((n, d))
     x[np.arange(n), np.arange(n)] = r
     return x if seed is None else x @ random_rotation(d, seed=seed).T
+
+
+def orthogonal_example() -> tuple[np.ndarray, np.ndarray]:
+    """The running example of the orthogonal-inputs chapter: ``n = 4`` inputs in ``R^6``.
+
+    ``x_k = r_k e_k`` with radii ``r = (1, 1.5, 0.8, 1.2)`` (:func:`orthogonal_inputs`) and
+    labels ``y = (1, 0.5, -0.7, -0.4)``.
+
+    Returns
+    -------
+    x : ndarray, shape (4, 6)
+    y : ndarray, shape (4,)
+    """
+    return orthogonal_inputs(4, 6, [1.0, 1.5, 0.8, 1.2]), np.array([1.0, 0.5, -0.7, -0.4])
 
 
 def random_rotation(d: int, *, seed) -> np.ndarray:

@@ -45,7 +45,7 @@ from .least_l1 import least_l1
 from .model import ShallowNet, random_net
 
 __all__ = [
-    "example_data", "check_orthogonal", "init_net", "authors_init_net", "lift_bias",
+    "check_orthogonal", "init_net", "authors_init_net", "lift_bias",
     "toy_data", "teacher_student_data", "default_horizon", "train",
     "D_plus_minus", "beta_plus_minus", "min_path_norm", "min_norm_interpolator",
     "growth_rates", "escape_times", "initial_loss", "plateau_loss", "bias_error_exponent",
@@ -58,22 +58,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------ data
-def example_data() -> tuple[np.ndarray, np.ndarray]:
-    """The chapter's running example: ``n = 4`` orthogonal inputs in ``R^6``.
-
-    ``x_k = r_k e_k`` with radii ``r = (1, 1.5, 0.8, 1.2)`` and labels
-    ``y = (1, 0.5, -0.7, -0.4)``.
-
-    Returns
-    -------
-    x : ndarray, shape (4, 6)
-    y : ndarray, shape (4,)
-    """
-    x = np.zeros((4, 6))
-    x[np.arange(4), np.arange(4)] = [1.0, 1.5, 0.8, 1.2]
-    return x, np.array([1.0, 0.5, -0.7, -0.4])
-
-
 def check_orthogonal(x, y=None, *, rtol: float = ORTHOGONALITY_RTOL):
     """Validate pairwise orthogonal inputs (and labels).
 

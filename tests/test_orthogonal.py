@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 import relubook.orthogonal as orth
-from relubook import ShallowNet, gradient_flow
+from relubook import ShallowNet, data, gradient_flow
 from relubook.data import orthogonal_inputs
 from relubook.dynamics import auto_backend
 from relubook.exercises import orthogonal as ex
@@ -160,7 +160,7 @@ def test_no_dictionary_beats_R_star_and_beta_directions_reach_it(data, seed):
 
 
 def test_lp_with_many_random_directions_approaches_R_star_from_above():
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     R = orth.min_path_norm(x, y)
     n, d = x.shape
     u = orth.random_directions(20000, n, seed=5)
@@ -171,7 +171,7 @@ def test_lp_with_many_random_directions_approaches_R_star_from_above():
 
 
 def test_lp_validation():
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     with pytest.raises(ValueError, match="cannot interpolate"):
         orth.lp_min_path_norm(x, y, np.eye(6)[:2])              # no direction reaches x_3, x_4
     with pytest.raises(ValueError, match="shape"):
@@ -242,7 +242,7 @@ def test_D_and_beta_definitions(data):
 def test_gradient_of_a_tiny_network_points_along_D_S():
     """torch autograd oracle for the early-phase velocity: while f is negligible,
     -grad_{w_j} L = (a_j / n) D_{S_j}, with S_j the points on which neuron j is active."""
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     n = y.size
     net = orth.init_net(50, 6, 1e-6, seed=4)
     W = torch.tensor(net.w, requires_grad=True)
@@ -258,7 +258,7 @@ def test_gradient_of_a_tiny_network_points_along_D_S():
 
 
 def test_escape_times_plateau_and_exponent_of_the_example():
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     tp, tm = orth.escape_times(x, y, 1e-8)
     assert math.isclose(tp, 4 / 1.25 * math.log(1e8), rel_tol=1e-12)
     assert math.isclose(tm, 4 / math.hypot(0.56, 0.48) * math.log(1e8), rel_tol=1e-12)
@@ -373,7 +373,7 @@ def test_first_crossing_is_exact_for_exponential_decay():
 
 # --------------------------------------------------------------- dynamics facts
 def test_flow_conserves_balancedness_and_never_switches_a_neuron_on():
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     traj = orth.train(x, y, 1e-4, width=40, seed=1, record=300,
                       spacing="linear")
     drift = max(np.max(np.abs(net.balancedness())) for net in traj.nets)
@@ -385,7 +385,7 @@ def test_flow_conserves_balancedness_and_never_switches_a_neuron_on():
 
 
 def test_an_uncovered_point_stalls_at_its_bound():
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     net = orth.init_net(60, 6, 1e-4, seed=2)
     w = net.w.copy()
     w[net.a > 0, 1] = -np.abs(w[net.a > 0, 1])       # no positive neuron active on x_2
@@ -398,7 +398,7 @@ def test_an_uncovered_point_stalls_at_its_bound():
 
 
 def test_train_reaches_the_min_norm_interpolator():
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     traj = orth.train(x, y, 1e-6, width=100, seed=3, record=50)
     R = orth.min_path_norm(x, y)
     assert traj.loss[-1] < 1e-10
@@ -560,7 +560,7 @@ OTHER_SEEDS = (1, 2, 3, 4, 5)
 
 
 def _main_runs(seed, lams=(1e-4, 1e-8, 1e-12), width=200):
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     runs = []
     for lam in lams:
         net0 = orth.init_net(width, x.shape[1], lam, seed=seed)
@@ -617,7 +617,7 @@ def test_alignment_saddles_and_implicit_bias_claims_for_other_seeds(seed):
 
 @pytest.mark.parametrize("k", OTHER_SEEDS)
 def test_coverage_census_claims_for_other_seeds(k):
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     for m in (2, 4, 6, 8, 12, 16, 24, 32, 48):
         census = orth.coverage_census(x, y, m, 2000, seed=m + 1000 * k)
         for p, c in zip((orth.coverage_probability(2, 2, m),
@@ -627,7 +627,7 @@ def test_coverage_census_claims_for_other_seeds(k):
 
 @pytest.mark.parametrize("seed", OTHER_SEEDS)
 def test_lp_gap_claim_for_other_seeds(seed):
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     n, d = x.shape
     R = orth.min_path_norm(x, y)
     directions = np.hstack([orth.random_directions(30000, n, seed=seed + 1),
@@ -639,7 +639,7 @@ def test_lp_gap_claim_for_other_seeds(seed):
 def _narrow_seeds(missing, count, skip):
     """Seeds of width-6 draws covering every point, without a fully active neuron on the side
     `missing` (0: positive) and with one on the other side; the first `skip` are skipped."""
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     found = []
     for seed in range(1000):
         net0 = orth.init_net(6, x.shape[1], 1.0, seed=seed)
@@ -653,7 +653,7 @@ def _narrow_seeds(missing, count, skip):
 
 @pytest.mark.parametrize("missing", (0, 1))
 def test_width_counterexample_for_other_seeds(missing):
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     n, d = x.shape
     R = orth.min_path_norm(x, y)
     coord = np.abs(y) / np.linalg.norm(x, axis=1)

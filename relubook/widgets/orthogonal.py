@@ -1,6 +1,6 @@
 """Chapter 4 explorer: saddle-to-saddle training on orthogonal inputs.
 
-The explorer trains the chapter's running example (:func:`relubook.orthogonal.example_data`)
+The explorer trains the chapter's running example (:func:`relubook.data.orthogonal_example`)
 by gradient flow from a balanced initialisation of scale ``lambda`` and shows, at a chosen
 rescaled time ``t / log(1/lambda)``, the loss curve and the directions of the neurons.
 """
@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .. import data
 from .. import orthogonal as orth
 from .._validate import as_float, as_int
 from ..model import ShallowNet
@@ -35,7 +36,7 @@ def trajectory(log10_lam: int, width: int, seed: int):
     RK4 with ``dt = 0.05`` follows the loss curve to a few ``1e-3`` of its initial value,
     plenty for a picture, at 2.5 times less cost than the chapter's ``dt = 0.02``.
     """
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     lam = 10.0 ** log10_lam
     return orth.train(x, y, lam, width=width, seed=seed, t_end=S_MAX * math.log(1 / lam),
                       dt=0.05, record=321, spacing="linear")
@@ -175,7 +176,7 @@ def draw_dynamics(log10_lam: int = -8, s: float = 4.0, width: int = 200, seed: i
     if s > S_MAX:
         raise ValueError(f"s must lie in [0, {S_MAX}], got {s}")
     traj = trajectory(log10_lam, as_int(width, "width", minimum=1), as_int(seed, "seed"))
-    x, y = orth.example_data()
+    x, y = data.orthogonal_example()
     log_inv = math.log(10.0 ** -log10_lam)
     i = int(np.argmin(np.abs(traj.t - s * log_inv)))
     fig, (ax_loss, ax_pos, ax_neg) = axes(3, height=2.9)
