@@ -208,12 +208,17 @@ class _State:
         return K.loss(self.x1, self.X, self.y, self.views(self.theta0), self.template.scale)
 
     def finite(self) -> bool:
-        """Whether the parameters that move are finite (with the orthogonal backend ``U``
-        and not the out-of-date ``W``: a scan of ``W`` would cost as much as a step)."""
-        if self.basis is None:
-            return bool(np.all(np.isfinite(self.theta)))
+        """Whether the parameters that move are finite: with the orthogonal backend ``U``,
+        with the span kernel of the d-input backend its coefficients ``C``, and not the
+        out-of-date ``W`` (a scan of ``W`` would cost as much as a step)."""
         _, a, _, _, b, c = self.P
-        return all(bool(np.all(np.isfinite(v))) for v in (a, b, c, self.basis.U))
+        if self.basis is not None:
+            moving = (a, b, c, self.basis.U)
+        elif isinstance(self.engine, GemmEngine) and self.engine.moved:
+            moving = (a, b, c, self.engine.C)
+        else:
+            moving = (self.theta,)
+        return all(bool(np.all(np.isfinite(v))) for v in moving)
 
     def chunk(self) -> int:
         """Steps per kernel call: about ``_WORK_PER_CHUNK`` units of work, and at least
@@ -221,7 +226,7 @@ class _State:
         n = self.X.shape[0]
         cost = (gemm_step_cost(n, self.m, self.d) if isinstance(self.engine, GemmEngine) else
                 K.step_cost(n, self.m, self.d, self.backend))
-        return max(_MIN_CHUNK, _WORK_PER_CHUNK // cost)
+        return steps_per_call(cost)
 
 
 # ---------------------------------------------------------------- the driver
@@ -294,6 +299,14 @@ def snapshot_steps(record, steps: int, h: float, *, spacing: str = "log") -> np.
         marks = np.round(times / h)
     marks = np.concatenate(([0, steps], marks))
     return np.unique(np.clip(marks, 0, steps).astype(np.int64))
+
+
+def steps_per_call(cost: int) -> int:
+    """How many steps a compiled kernel runs per call when one step costs ``cost`` units of
+    work (a point and neuron of the dense step): about ``4e6`` units, so that the progress
+    bar and the divergence check come every few milliseconds, and at least 16 steps, so that
+    a call's fixed costs stay small against its steps."""
+    return max(_MIN_CHUNK, _WORK_PER_CHUNK // max(1, as_int(cost, "cost")))
 
 
 class _NoBar:

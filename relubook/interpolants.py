@@ -4,7 +4,7 @@ r"""Reference interpolants that trained networks are compared against.
 * :func:`linear_spline`: the piecewise-linear interpolant with knots at the data.
 * :func:`kernel_interpolant`: the minimum-norm interpolant of a random-features kernel, the
   infinite-width limit of a network trained in the kernel regime.
-* :func:`min_variation_norm_interpolant`: an interpolant of least curvature mass
+* :func:`least_curvature_interpolant`: an interpolant of least curvature mass
   :math:`\int |f''|` (a linear program over a dictionary of knots).
 
 and what the data alone say about the least curvature mass: :func:`secant_slope_jumps`,
@@ -23,7 +23,7 @@ from .piecewise import PiecewiseLinear
 
 __all__ = ["natural_cubic_spline", "linear_spline", "kernel_interpolant",
            "uniform_knot_kernel", "arccos_kernel", "KernelInterpolant",
-           "min_variation_norm_interpolant", "secant_slope_jumps", "least_curvature_mass",
+           "least_curvature_interpolant", "secant_slope_jumps", "least_curvature_mass",
            "ambiguous_gaps", "cubic_curvature_mass"]
 
 
@@ -278,7 +278,7 @@ def _knot_dictionary(x: np.ndarray, per_gap: int) -> tuple[np.ndarray, np.ndarra
     return knots[order], on_data[order]
 
 
-def min_variation_norm_interpolant(x, y, *, per_gap: int = 8,
+def least_curvature_interpolant(x, y, *, per_gap: int = 8,
                                    prefer: str = "data") -> PiecewiseLinear:
     r"""An interpolant of least curvature mass :math:`\int |f''|`, by linear programming.
 
@@ -334,7 +334,7 @@ def min_variation_norm_interpolant(x, y, *, per_gap: int = 8,
     knots, on_data = _knot_dictionary(x, per_gap)
     features = np.maximum(x[:, None] - knots[None, :], 0.0)              # (n, q)
     affine = np.column_stack((np.ones(x.size), x))                         # c + s t, free
-    name = "min_variation_norm_interpolant"
+    name = "least_curvature_interpolant"
     first = least_l1(features, y, free=affine, what=name)
     budget = first.value * (1 + 1e-9) + 1e-12 * (1 + np.abs(y).max())
     select = on_data if prefer == "off" else ~on_data

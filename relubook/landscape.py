@@ -47,7 +47,7 @@ from scipy.optimize import least_squares
 from tqdm.auto import tqdm
 
 from ._validate import as_array, as_float, as_int, as_interval, as_net, as_rng
-from .dynamics import drive, snapshot_steps
+from .dynamics import drive, snapshot_steps, steps_per_call
 from .model import ShallowNet, random_net
 
 __all__ = [
@@ -688,8 +688,9 @@ def gradient_descent_batch(starts, alpha: float, beta: float, interval=(0.0, 1.0
 
     curve = np.empty((marks.size, theta.shape[0]))
     advance(0)                                  # the losses at the start
+    chunk = steps_per_call(theta.shape[0] * theta.shape[1] ** 2)   # m neurons, m + 1 pieces
     for row, _ in enumerate(drive(advance, marks, lr, what="gradient descent", finite=bool,
-                                  progress=progress)):
+                                  chunk=chunk, progress=progress)):
         curve[row] = loss
     return BatchRun(t=marks * lr, loss=curve, nets=[from_vector(th) for th in theta])
 

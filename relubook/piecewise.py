@@ -13,7 +13,7 @@ import numpy as np
 from ._validate import as_array, as_float, as_interval
 
 __all__ = ["PiecewiseLinear", "knots_per_gap", "knots_per_closed_interval", "mass_near",
-           "METRICS"]
+           "distance_to", "METRICS"]
 
 METRICS = ("x", "angle")
 
@@ -227,8 +227,7 @@ class PiecewiseLinear:
                                  "given")
             interval = (x.min(), x.max())
         pos = self.knots(tol=tol, merge=merge, interval=interval)
-        off = np.min(np.abs(pos[:, None] - x[None, :]), axis=1, initial=np.inf) > away
-        return int(pos.size), int(off.sum())
+        return int(pos.size), int(np.sum(distance_to(pos, x) > away))
 
     def max_abs_diff(self, other: PiecewiseLinear, interval=None) -> float:
         """Exact ``sup |self - other|`` over the real line or over ``interval = (lo, hi)``.
@@ -329,6 +328,12 @@ def knots_per_closed_interval(positions, x, *,
     return interior + np.r_[ends, 0] + np.r_[0, ends], interior
 
 
+def _metric(metric) -> str:
+    if not isinstance(metric, str) or metric not in METRICS:
+        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
+    return metric
+
+
 def mass_near(positions, masses, centres, radius: float, *, metric: str = "x") -> float:
     r"""Fraction of :math:`\sum_k |m_k|` carried by positions within ``radius`` of a centre.
 
@@ -348,29 +353,38 @@ def mass_near(positions, masses, centres, radius: float, *, metric: str = "x") -
         Window half-width (non-negative): a mass counts when its distance to some centre is
         at most ``radius``.
     metric : {"x", "angle"}
-        ``"x"``: :math:`|e_k - c|`; ``"angle"``: :math:`|\arctan e_k - \arctan c|` in
-        radians, the distance between the directions of two units (near the origin it is a
-        distance in ``x``).
+        As in :func:`distance_to`: ``"x"``: :math:`|e_k - c|`; ``"angle"``:
+        :math:`|\arctan e_k - \arctan c|` in radians, the distance between the directions of
+        two units (near the origin it is a distance in ``x``).
 
     Returns
     -------
     float in [0, 1] (0 when all masses vanish or there is no centre)
     """
-    if not isinstance(metric, str) or metric not in METRICS:
-        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
-    finite = metric == "x"
-    e = as_array(positions, "positions", ndim=1, finite=finite, allow_empty=True)
+    distance = distance_to(positions, centres, metric=metric)
     m = np.abs(as_array(masses, "masses", ndim=1, allow_empty=True))
-    c = as_array(centres, "centres", ndim=1, finite=finite, allow_empty=True)
-    if m.shape != e.shape:
-        raise ValueError(f"masses must have shape {e.shape} like positions, got {m.shape}")
-    if np.any(np.isnan(e)) or np.any(np.isnan(c)):
-        raise ValueError("positions and centres must not contain NaN")
+    if m.shape != distance.shape:
+        raise ValueError(f"masses must have shape {distance.shape} like positions, got "
+                         f"{m.shape}")
     radius = as_float(radius, "radius", nonnegative=True)
     total = m.sum()
-    if total == 0 or c.size == 0:
-        return 0.0
+    return 0.0 if total == 0 else float(m[distance <= radius].sum() / total)
+
+
+def distance_to(positions, centres, *, metric: str = "x") -> np.ndarray:
+    r"""Distance from each position to its nearest centre; shape (q,) (``inf`` without
+    centres).
+
+    ``metric="x"``: :math:`\min_c |e - c|`; ``"angle"``: :math:`\min_c |\arctan e -
+    \arctan c|` (``+-inf`` allowed). The one distance behind :func:`mass_near`,
+    :meth:`PiecewiseLinear.knot_census` and :func:`relubook.regimes.curvature_off_data`.
+    """
+    metric = _metric(metric)
+    finite = metric == "x"            # directions at +-inf are fine as angles
+    e = as_array(positions, "positions", ndim=1, finite=finite, allow_empty=True)
+    c = as_array(centres, "centres", ndim=1, finite=finite, allow_empty=True)
+    if np.any(np.isnan(e)) or np.any(np.isnan(c)):
+        raise ValueError("positions and centres must not contain NaN")
     if metric == "angle":
         e, c = np.arctan(e), np.arctan(c)
-    distance = np.abs(e[:, None] - c[None, :]).min(axis=1)
-    return float(m[distance <= radius].sum() / total)
+    return np.min(np.abs(e[:, None] - c[None, :]), axis=1, initial=np.inf)

@@ -51,16 +51,28 @@ from numba import njit
 from tqdm.auto import tqdm
 
 from ._validate import as_array, as_float, as_int, as_net, as_rng, paired_1d
-from .dynamics import Trajectory, drive, fixed_steps, gradient_descent, snapshot_steps
+from .dynamics import (
+    Trajectory,
+    drive,
+    fixed_steps,
+    gradient_descent,
+    snapshot_steps,
+    steps_per_call,
+)
 from .interpolants import KernelInterpolant, ambiguous_gaps, least_curvature_mass, linear_spline
 from .model import ShallowNet
+from .piecewise import distance_to
+
+#: The book's initial knot range: chapters 2 and 7 and the explorer place the knots of
+#: :func:`regime_net` uniformly on ``[-KNOT_RANGE, KNOT_RANGE]``.
+KNOT_RANGE = 1.2
 
 _MAX_HALVINGS = 30   # retries of a diverging chunk in train()
 _GROWTH, _FLOOR = 1.5, 1e-20   # a chunk "diverges" if its loss ends above 1.5 L_start + 1e-20
 
 __all__ = [
     "reduced_coordinates", "from_reduced", "knots_of", "reduced_velocity", "velocity_in_reduced",
-    "reduced_flow", "grid_knots", "regime_net",
+    "reduced_flow", "grid_knots", "KNOT_RANGE", "regime_net",
     "feature_interpolant", "stable_lr", "train", "WidthSweep", "width_sweep",
     "knot_displacement", "curvature_near_data", "curvature_off_data", "curvature_excess",
     "curvature_weight", "interpolant_curvature", "relative_sup_distance", "warm_up",
@@ -280,7 +292,7 @@ def reduced_flow(net: ShallowNet, x, y, t_end: float, *, dt: float = 1e-3,
 
     nets = [from_reduced(rho, theta, delta, scale=net.scale, c=net.c)
             for _ in drive(advance, marks, h, what="reduced flow", finite=bool,
-                           progress=progress)]
+                           chunk=steps_per_call(x.size * net.width), progress=progress)]
     return Trajectory(t=marks * h, loss=np.array([snap.loss(x, y) for snap in nets]),
                       nets=nets)
 
@@ -494,7 +506,7 @@ class WidthSweep:
     final_loss: np.ndarray
 
 
-def width_sweep(x, y, widths, *, exponent: float, log10_ratio: float, L: float = 1.2,
+def width_sweep(x, y, widths, *, exponent: float, log10_ratio: float, L: float = KNOT_RANGE,
                 product: float = 1.0, seed, steps: int = 100_000, chunk: int = 10_000,
                 loss_tol: float = 1e-7) -> WidthSweep:
     r"""Train :func:`regime_net` at several widths with the output scale ``s = m**-exponent``.
@@ -570,7 +582,7 @@ def _range_curvature(net: ShallowNet, x: np.ndarray,
     t, jump = pl.breakpoints, np.abs(pl.slope_jumps())
     inside = (t >= x[0] - tol) & (t <= x[-1] + tol)
     t, jump = t[inside], jump[inside]
-    near = np.min(np.abs(t[:, None] - x[None, :]), axis=1, initial=np.inf) <= tol
+    near = distance_to(t, x) <= tol
     return t, jump, near
 
 

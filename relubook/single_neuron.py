@@ -38,7 +38,7 @@ from numba import njit
 from scipy.optimize import brentq
 
 from ._validate import as_array, as_float, as_int
-from .dynamics import SCHEMES, drive, fixed_steps, scheme_code, snapshot_steps
+from .dynamics import SCHEMES, drive, fixed_steps, scheme_code, snapshot_steps, steps_per_call
 
 __all__ = [
     "loss", "gradient", "velocity", "active_set", "norm_derivative", "projection_limit",
@@ -47,7 +47,9 @@ __all__ = [
     "limit_kind", "warm_up",
 ]
 
-_EULER, _HEUN = SCHEMES["euler"], SCHEMES["heun"]   # constants the compiled kernel reads
+# Scheme codes the compiled kernel reads. numba's cache key is this file's text only: if the
+# codes of relubook._kernels (HEUN 0, RK4 1, EULER 2) ever change, change this comment too.
+_EULER, _HEUN = SCHEMES["euler"], SCHEMES["heun"]
 _DEFAULT_DT = {"euler": 0.01, "heun": 0.05, "rk4": 0.1}
 _GRID = 1500          # times scanned per region by exact_flow when looking for the next event
 _FLOOR = 1e3 * np.finfo(float).eps   # exact_flow: |z_i| below this (relative) is "on the boundary"
@@ -434,8 +436,9 @@ def flow(w0, x, y, t_end: float, *, dt: float | None = None, method: str = "rk4"
         done[0] += k
         return finite
 
+    chunk = steps_per_call(B * n * d)
     for row, _ in enumerate(drive(advance, marks, h, what="single-neuron flow", finite=bool,
-                                  progress=progress)):
+                                  chunk=chunk, progress=progress)):
         path[:, row], ever_path[:, row] = W, ever
     settle_time = settle_step * h
     if not batched:

@@ -20,9 +20,9 @@ from relubook.interpolants import (
     arccos_kernel,
     cubic_curvature_mass,
     kernel_interpolant,
+    least_curvature_interpolant,
     least_curvature_mass,
     linear_spline,
-    min_variation_norm_interpolant,
     natural_cubic_spline,
     secant_slope_jumps,
     uniform_knot_kernel,
@@ -180,7 +180,7 @@ def test_min_variation_norm_attains_the_secant_bound(seed, n, prefer):
     # oracle: the mean-value-theorem bound sum |s_(k+1) - s_k|, attained by the linear spline
     x = data.random_1d(n, seed=seed, min_gap=0.05)
     y = np.random.default_rng(seed + 1).standard_normal(n)
-    f = min_variation_norm_interpolant(x, y, prefer=prefer)
+    f = least_curvature_interpolant(x, y, prefer=prefer)
     assert isinstance(f, PiecewiseLinear)
     scale = 1 + np.abs(y).max()
     np.testing.assert_allclose(f(x), y, atol=1e-8 * scale)
@@ -190,7 +190,7 @@ def test_min_variation_norm_attains_the_secant_bound(seed, n, prefer):
 
 def test_min_variation_norm_prefer_data_is_the_linear_spline():
     x, y = data.sinusoid(8)
-    f = min_variation_norm_interpolant(x[::-1], y[::-1])              # any order
+    f = least_curvature_interpolant(x[::-1], y[::-1])              # any order
     assert f.max_abs_diff(linear_spline(x, y)) < 1e-10                # whole line: same slopes
     bends = np.abs(np.diff(np.diff(y) / np.diff(x))) > 1e-9
     np.testing.assert_allclose(f.knots(tol=1e-9), x[1:-1][bends])
@@ -199,7 +199,7 @@ def test_min_variation_norm_prefer_data_is_the_linear_spline():
 def test_min_variation_norm_is_not_unique_on_convex_runs():
     # y = x^2 on four points: both interior jumps are positive, so the middle gap is free
     x, y = np.array([-1.0, 0.0, 1.0, 2.0]), np.array([1.0, 0.0, 1.0, 4.0])
-    moved = min_variation_norm_interpolant(x, y, prefer="off")
+    moved = least_curvature_interpolant(x, y, prefer="off")
     assert moved.max_abs_diff(linear_spline(x, y), (-1.0, 2.0)) > 0.05
     pos, jumps = moved.knot_clusters(tol=1e-6)
     assert np.all(jumps > 0)                                          # still convex
@@ -209,7 +209,7 @@ def test_min_variation_norm_is_not_unique_on_convex_runs():
 
 def test_min_variation_norm_is_unique_when_jumps_alternate():
     x, y = data.square_wave(10)
-    moved = min_variation_norm_interpolant(x, y, prefer="off", per_gap=5)
+    moved = least_curvature_interpolant(x, y, prefer="off", per_gap=5)
     assert moved.max_abs_diff(linear_spline(x, y), (x[0], x[-1])) < 1e-8
 
 
@@ -222,22 +222,22 @@ def test_min_variation_norm_against_a_fine_dictionary_lp():
     A_eq = np.hstack([np.ones((5, 1)), x[:, None], A, -A])
     lp = linprog(np.r_[0, 0, np.ones(2 * t.size)], A_eq=A_eq, b_eq=y,
                  bounds=[(None, None)] * 2 + [(0, None)] * (2 * t.size), method="highs")
-    assert min_variation_norm_interpolant(x, y).curvature_mass() <= lp.fun + 1e-7
+    assert least_curvature_interpolant(x, y).curvature_mass() <= lp.fun + 1e-7
     assert lp.fun >= _secant_bound(x, y) - 1e-7
 
 
 def test_min_variation_norm_validation():
     with pytest.raises(ValueError, match="prefer"):
-        min_variation_norm_interpolant([0.0, 1.0], [0.0, 1.0], prefer="middle")
+        least_curvature_interpolant([0.0, 1.0], [0.0, 1.0], prefer="middle")
     with pytest.raises(ValueError, match="per_gap"):
-        min_variation_norm_interpolant([0.0, 1.0], [0.0, 1.0], per_gap=0)
+        least_curvature_interpolant([0.0, 1.0], [0.0, 1.0], per_gap=0)
     with pytest.raises(ValueError, match="duplicated"):
-        min_variation_norm_interpolant([0.0, 0.0, 1.0], [0.0, 1.0, 2.0])
+        least_curvature_interpolant([0.0, 0.0, 1.0], [0.0, 1.0, 2.0])
     with pytest.raises(ValueError, match="same length"):
-        min_variation_norm_interpolant([0.0, 1.0], [0.0])
+        least_curvature_interpolant([0.0, 1.0], [0.0])
     with pytest.raises(ValueError, match="NaN"):
-        min_variation_norm_interpolant([0.0, np.nan], [0.0, 1.0])
-    two = min_variation_norm_interpolant([0.0, 2.0], [1.0, 3.0])      # no interior point
+        least_curvature_interpolant([0.0, np.nan], [0.0, 1.0])
+    two = least_curvature_interpolant([0.0, 2.0], [1.0, 3.0])      # no interior point
     assert two.curvature_mass() == 0.0 and two(1.0) == pytest.approx(2.0)
 
 
@@ -294,7 +294,7 @@ def test_least_curvature_mass_is_a_lower_bound(xy, seed):
     wiggly = PiecewiseLinear(t, values, rng.normal(), rng.normal())
     np.testing.assert_allclose(wiggly(x), y, atol=1e-12 * (1 + np.abs(y).max()))
     assert wiggly.curvature_mass() >= bound - 1e-9 * scale
-    lp = min_variation_norm_interpolant(x, y)
+    lp = least_curvature_interpolant(x, y)
     assert lp.curvature_mass() == pytest.approx(bound, rel=1e-8, abs=1e-10)
 
 
@@ -326,7 +326,7 @@ def test_ambiguous_gaps_are_where_another_minimiser_exists(seed):
     x = data.random_1d(n, seed=seed, min_gap=0.1)
     y = np.random.default_rng(seed + 100).standard_normal(n)
     gaps = ambiguous_gaps(x, y)
-    moved = min_variation_norm_interpolant(x, y, prefer="off")
+    moved = least_curvature_interpolant(x, y, prefer="off")
     mass = moved.curvature_mass()
     moved_gaps = np.flatnonzero(moved.knots_between(x, tol=1e-6 * mass, merge=1e-9))
     assert set(moved_gaps) <= set(gaps)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relubook import PiecewiseLinear, ShallowNet, random_net
-from relubook.piecewise import knots_per_closed_interval, knots_per_gap, mass_near
+from relubook.piecewise import distance_to, knots_per_closed_interval, knots_per_gap, mass_near
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -538,3 +538,13 @@ def test_curvature_near_is_mass_near_of_the_breakpoints(seed):
     keep = (t >= -1) & (t <= 1)
     expected = J[close & keep].sum() / J[keep].sum() if J[keep].sum() else 0.0
     assert inner == pytest.approx(expected, rel=1e-12)
+
+
+def test_distance_to_nearest_centre():
+    np.testing.assert_array_equal(distance_to([0.0, 2.0, 5.0], [1.0, 4.5]), [1.0, 1.0, 0.5])
+    np.testing.assert_array_equal(distance_to([1.0], []), [np.inf])
+    assert distance_to([np.inf], [-np.inf], metric="angle")[0] == pytest.approx(np.pi)
+    with pytest.raises(ValueError, match="positions"):
+        distance_to([np.nan], [0.0], metric="angle")
+    with pytest.raises(ValueError, match="metric"):
+        distance_to([0.0], [0.0], metric="l2")

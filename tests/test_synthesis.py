@@ -77,7 +77,7 @@ def test_check_other_minimiser():
     same = PiecewiseLinear([-1.0, 0.0, 0.25, 0.75, 2.0], [1.0, 0.0, -0.25, 0.25, 4.0], -1.0, 3.0)
     assert ex.check_other_minimiser(same)
     assert ex.check_other_minimiser(
-        interpolants.min_variation_norm_interpolant(x, y, prefer="off"))
+        interpolants.least_curvature_interpolant(x, y, prefer="off"))
     fb = ex.check_other_minimiser(interpolants.linear_spline(x, y))
     assert not fb and "linear spline itself" in fb.message
     wiggly = PiecewiseLinear([-1.0, -0.5, 0.0, 1.0, 2.0], [1.0, 1.0, 0.0, 1.0, 4.0], 0.0, 3.0)

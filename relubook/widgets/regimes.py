@@ -9,20 +9,19 @@ from .. import regimes as rg
 from ..interpolants import linear_spline, natural_cubic_spline
 from ..plots import axes, plot_network, show_figure
 
-__all__ = ["DATASETS", "RATIOS", "WIDTHS", "KNOT_RANGE", "run", "draw_regime",
+__all__ = ["DATASETS", "RATIOS", "WIDTHS", "run", "draw_regime",
            "explorer"]
 
 DATASETS = ("square wave, 10 points", "sinusoid, 10 points")   # names in data.NAMED
 RATIOS = tuple(range(-6, 3))          # log10(B / A)
 WIDTHS = (40, 80, 160)
-KNOT_RANGE = 1.2                      # initial knots uniform on [-1.2, 1.2]
 STEPS = 60_000                        # short runs: about half a second at m = 160
 
 
 def run(log10_ratio: float, width: int, dataset: str, steps: int = STEPS, seed: int = 0):
     """Train :func:`relubook.regimes.regime_net` on a dataset; returns ``(start, trajectory)``."""
     x, y = data.named(dataset)
-    start = rg.regime_net(width, log10_ratio, L=KNOT_RANGE, seed=seed)
+    start = rg.regime_net(width, log10_ratio, L=rg.KNOT_RANGE, seed=seed)
     return start, rg.train(start, x, y, steps, chunk=10_000, loss_tol=1e-12)
 
 

@@ -3,7 +3,7 @@
 For a data set chosen by the reader, :func:`draw_biases` draws the interpolants that the
 earlier chapters identify as limits of training: the natural cubic spline (kernel regime),
 the linear spline, which is also the minimum variation-norm interpolant returned by
-:func:`relubook.interpolants.min_variation_norm_interpolant` (adaptive regime, small
+:func:`relubook.interpolants.least_curvature_interpolant` (adaptive regime, small
 initialisation), another minimiser of the curvature mass with knots moved off the data
 (when there is one), and the :math:`\\beta = \\infty` mean-field solution of
 :func:`relubook.mean_field.tv_lasso`. Nothing is trained here: training runs in the chapter.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import data
-from ..interpolants import linear_spline, min_variation_norm_interpolant, natural_cubic_spline
+from ..interpolants import least_curvature_interpolant, linear_spline, natural_cubic_spline
 from ..mean_field import tv_lasso
 from ..plots import axes, show_figure
 
@@ -49,7 +49,7 @@ def draw_biases(name: str = "sinusoid, 8 points", log10_lam: float = -4.0):
     lam = 10.0 ** log10_lam
     cubic = natural_cubic_spline(x, y)
     linear = linear_spline(x, y)
-    moved = min_variation_norm_interpolant(x, y, prefer="off")
+    moved = least_curvature_interpolant(x, y, prefer="off")
     field = tv_lasso(x, y, lam).to_piecewise()
     span = x.max() - x.min()
     t = np.linspace(x.min() - 0.1 * span, x.max() + 0.1 * span, 801)
