@@ -34,7 +34,8 @@ from ._validate import as_array, as_float, as_int, as_net, as_rng, is_orthogonal
 from .model import ShallowNet
 
 __all__ = ["Trajectory", "gradient_descent", "gradient_flow", "langevin", "auto_backend",
-           "SCHEMES", "scheme_code", "fixed_steps", "snapshot_steps", "drive", "warm_up"]
+           "SCHEMES", "scheme_code", "fixed_steps", "snapshot_steps", "drive", "steps_per_call",
+           "warm_up"]
 
 _WORK_PER_CHUNK = 4_000_000   # (point, neuron) pairs per kernel call: a few milliseconds
 _MIN_CHUNK = 16               # steps per kernel call at least, however large the network

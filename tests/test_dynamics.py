@@ -22,6 +22,7 @@ from relubook.dynamics import (
     fixed_steps,
     scheme_code,
     snapshot_steps,
+    steps_per_call,
     warm_up,
 )
 from relubook.torch_loop import torch_gradient_descent
@@ -251,6 +252,13 @@ def test_drive_runs_in_chunks_and_reports_divergence():
     assert calls == [4, 1, 4, 3]
     with pytest.raises(FloatingPointError, match=r"test diverged before t = 0.4 \(step 4\)"):
         list(drive(lambda k: math.nan, marks, 0.1, what="test", chunk=4))
+
+
+def test_steps_per_call_bounds_the_work_of_a_call():
+    assert steps_per_call(1) == 4_000_000 and steps_per_call(4_000) == 1_000
+    assert steps_per_call(10**12) == 16                 # at least 16 steps, however large
+    with pytest.raises(ValueError, match="cost"):
+        steps_per_call(-1)
 
 
 def test_one_scheme_table():
