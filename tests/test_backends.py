@@ -469,6 +469,34 @@ def test_kernel_noise_does_not_depend_on_how_the_run_is_recorded_or_its_length()
         np.testing.assert_array_equal(params(run.net), params(long.nets[steps // 100]))
 
 
+def test_ziggurat_tables_close_at_the_top():
+    """The layers have equal area V = R f(R) + (the tail beyond R), and R is the root, to
+    rounding, of the closure "the recursion of the layers ends with the top layer [0, x_1023]
+    x [f(x_1023), 1] of area V": the residual changes sign within two ulps of R. The fast
+    path accepts in the fraction the layers' ratios x_{i+1} / x_i say (99.57 %)."""
+    from scipy import integrate, special
+    f = lambda t: np.exp(-0.5 * t * t)
+    area = lambda r: r * f(r) + np.sqrt(np.pi / 2) * special.erfc(r / np.sqrt(2))
+    tail = integrate.quad(f, _rng._R, np.inf, epsabs=0, epsrel=1e-13)[0]
+    assert abs(_rng._R * f(_rng._R) + tail - _rng._V) < 1e-15
+
+    def closure(r):
+        v, x = area(r), r
+        for _ in range(_rng._LAYERS - 2):
+            x = np.sqrt(-2.0 * np.log(v / x + f(x)))
+        return v - x * (1 - f(x))
+
+    lo, hi = _rng._R, _rng._R
+    for _ in range(2):
+        lo, hi = np.nextafter(lo, 0), np.nextafter(hi, np.inf)
+    assert closure(lo) * closure(hi) < 0
+    x = _rng._WI * 2.0**52                      # x_0 ... x_1023
+    assert x[1] == _rng._R and np.all(np.diff(x) < 0)
+    np.testing.assert_array_equal(_rng._FI, f(np.append(x, 0.0)))
+    assert np.all(_rng._KI == np.floor(_rng._KI))
+    assert abs(np.mean(_rng._KI) / 2.0**52 - 0.99572) < 1e-5
+
+
 def test_stream_moments_and_distribution():
     """2e6 draws per key: mean, variance, skewness and excess kurtosis within five standard
     errors of N(0, 1), and a Kolmogorov-Smirnov test, for five keys."""
