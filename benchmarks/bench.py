@@ -25,8 +25,10 @@ machines are shared (the harness is :mod:`relubook.speed`, shared with the book'
    general position (d, n, m) in {(50, 50, 1000), (50, 50, 10000), (150, 75, 200)}: the
    dense backend in float64 and float32, ``backend="torch"`` on the CPU and the torch loop;
 3. gradient flow to a horizon T from a small initialisation: RK4 and Heun, with and without
-   located events, against Euler (gradient descent) with steps 1e-3 and 1e-4, with the error
-   of each loss curve against a fine reference;
+   located events, against Euler (gradient descent) with steps 1e-3, 1e-4 and 7e-5, with the
+   error of each loss curve against a fine reference; for each run with located events, the
+   costliest Euler run that is still no more accurate gives a lower bound on its speed-up at
+   equal accuracy;
 4. Langevin dynamics at the sizes of 1 up to m = 10^5: :func:`relubook.langevin` with
    float64 (NumPy), float32 (``torch.randn``) and in-kernel noise against an autograd loop
    with float64 ``torch.randn`` noise.
@@ -336,7 +338,7 @@ def bench_flow(t_end: float, rounds: int, torch_steps: int) -> dict:
     methods = [("euler", 1e-3, False), ("heun", 0.02, False), ("heun", 0.01, False),
                ("heun", 0.005, False), ("rk4", 0.1, False), ("rk4", 0.05, False),
                ("rk4", 0.02, False), ("rk4", 0.5, True), ("rk4", 0.25, True),
-               ("euler", 1e-4, False)]
+               ("euler", 1e-4, False), ("euler", 7e-5, False)]
     runs = {f"{meth}{'+events' * ev} h={h:g}": (lambda meth=meth, h=h, ev=ev: rb.gradient_flow(
         net, x, y, t_end, dt=h, method=meth, record=2, events=ev)) for meth, h, ev in methods}
     times = rb.speed.interleaved(runs, rounds)
@@ -356,6 +358,16 @@ def bench_flow(t_end: float, rounds: int, torch_steps: int) -> dict:
     torch_seconds = (time.process_time() - start) / torch_steps * euler["steps"]
     fair = [r for r in rows[1:] if r["curve_error"] <= euler["curve_error"]]
     best = min(fair, key=lambda r: r["seconds"]) if fair else None
+    bounds = []                # Euler needs a smaller step (more time) to match an events run
+    for row in rows:
+        coarser = [e for e in rows if e["method"] == "euler"
+                   and e["curve_error"] >= row["curve_error"]]
+        if row["method"].endswith("+events") and coarser:
+            e = max(coarser, key=lambda e: e["seconds"])
+            bounds.append({"method": row["method"], "h": row["h"],
+                           "curve_error": row["curve_error"], "euler_h": e["h"],
+                           "euler_curve_error": e["curve_error"],
+                           "speedup_at_least": e["seconds"] / row["seconds"]})
     for row in rows:
         print(f"  flow {row['method']:10s} h={row['h']:<6g} {row['seconds'] * 1e3:8.1f} ms  "
               f"curve err {row['curve_error']:.1e}  L(T) err {row['final_loss_error']:.1e}  "
@@ -363,7 +375,7 @@ def bench_flow(t_end: float, rounds: int, torch_steps: int) -> dict:
     return {"t_end": t_end, "backend": auto_backend(net, x), "reference": "heun h=1e-4",
             "reference_final_loss": float(ref.loss[-1]), "rows": rows,
             "torch_gd_seconds_extrapolated": torch_seconds, "torch_probe_steps": torch_steps,
-            "best_at_euler_accuracy": best}
+            "best_at_euler_accuracy": best, "events_vs_euler_at_equal_accuracy": bounds}
 
 
 def bench_langevin(sizes, rounds: int, seconds: float, check_steps: int) -> list[dict]:
@@ -635,6 +647,11 @@ def markdown(results: dict) -> str:
                       f"cheaper. The torch autograd loop would take "
                       f"{flow['torch_gd_seconds_extrapolated']:.0f} s for Euler h = 1e-3 "
                       f"(extrapolated from {flow['torch_probe_steps']} steps)."]
+        for b in flow.get("events_vs_euler_at_equal_accuracy", []):
+            lines += ["", f"{b['method']} h = {b['h']:g} (curve error {b['curve_error']:.1e}) "
+                      f"against Euler h = {b['euler_h']:g}, which is still less accurate "
+                      f"({b['euler_curve_error']:.1e}): **{b['speedup_at_least']:.0f}x** "
+                      "cheaper, a lower bound on the speed-up at equal accuracy."]
     if results.get("langevin"):
         lang = results["langevin"]
         lines += ["", "**Langevin** (lr 0.05, weight decay 1e-3, beta 1e4), steps per "

@@ -37,14 +37,17 @@ _EXIT_ITERATIONS = 3    # regula falsi steps for the time a sliding weight leave
 
 @njit(cache=True, fastmath=_FASTMATH)
 def _preacts(X, th, m, d, Z):
-    """``Z[i, j] = <w_j, x_i> + b_j`` at ``th``."""
+    """``Z[i, j] = <w_j, x_i> + b_j`` at ``th`` (loops over the neurons innermost, so that
+    they vectorise)."""
     n = X.shape[0]
+    W, b = th[m:m + m * d], th[m + m * d:m + m * d + m]
     for i in range(n):
-        for j in range(m):
-            z = th[m + m * d + j]
-            for k in range(d):
-                z += th[m + j * d + k] * X[i, k]
-            Z[i, j] = z
+        Zi = Z[i]
+        Zi[:] = b
+        for k in range(d):
+            xik = X[i, k]
+            for j in range(m):
+                Zi[j] += W[j * d + k] * xik
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -52,45 +55,57 @@ def _velocity(X, y, th, P, slide, s, has_bias, train_c, Z, r, alpha, out):
     """``out = -grad L`` at ``th`` for the frozen pattern ``P`` (n, m), with the Filippov
     weight ``alpha[j]`` in place of ``P[i, j]`` in the backward pass of each sliding pair
     ``i = slide[j] >= 0``, chosen so that ``d z_ij / dt = 0``; returns the loss with the
-    pattern ``P``."""
+    pattern ``P``.
+
+    The backward pass weighs every pair by its pattern, in loops over the neurons that
+    vectorise, then corrects the sliding pairs (weight ``alpha - P``)."""
     n, d = X.shape
     m = P.shape[1]
     hb = 1.0 if has_bias else 0.0
     _preacts(X, th, m, d, Z)
+    a = th[:m]
     loss = 0.0
     for i in range(n):
-        f = 0.0
+        Zi, Pi, f = Z[i], P[i], 0.0
         for j in range(m):
-            if P[i, j]:
-                f += th[j] * Z[i, j]
+            f += a[j] * Zi[j] if Pi[j] else 0.0
         res = s * f + th[-1] - y[i]
         loss += res * res
         r[i] = res / n
     out[:] = 0.0
+    for i in range(n):
+        Zi, Pi, ri = Z[i], P[i], s * r[i]
+        for j in range(m):
+            out[j] -= ri * Zi[j] if Pi[j] else 0.0
+        for k in range(d):
+            g = ri * X[i, k]
+            for j in range(m):
+                out[m + j * d + k] -= g * a[j] if Pi[j] else 0.0
+        if has_bias:
+            for j in range(m):
+                out[m + m * d + j] -= ri * a[j] if Pi[j] else 0.0
     for j in range(m):
-        aj, si = th[j], slide[j]
-        if si >= 0:                         # weight of the sliding pair: d z / dt = 0
-            num = 0.0
-            for i in range(n):
-                if P[i, j] and i != si:
-                    g = hb
-                    for k in range(d):
-                        g += X[i, k] * X[si, k]
-                    num += r[i] * g
-            den = hb
-            for k in range(d):
-                den += X[si, k] * X[si, k]
-            den *= r[si]
-            alpha[j] = -num / den if den != 0.0 else 0.0
+        si = slide[j]
+        if si < 0:
+            continue
+        num = 0.0                           # weight of the sliding pair: d z / dt = 0
         for i in range(n):
-            weight = alpha[j] if i == si else (1.0 if P[i, j] else 0.0)
-            if weight != 0.0:
-                ri = r[i] * weight
-                out[j] -= s * ri * Z[i, j]
+            if P[i, j] and i != si:
+                g = hb
                 for k in range(d):
-                    out[m + j * d + k] -= s * aj * ri * X[i, k]
-                if has_bias:
-                    out[m + m * d + j] -= s * aj * ri
+                    g += X[i, k] * X[si, k]
+                num += r[i] * g
+        den = hb
+        for k in range(d):
+            den += X[si, k] * X[si, k]
+        den *= r[si]
+        alpha[j] = -num / den if den != 0.0 else 0.0
+        ri = s * r[si] * (alpha[j] - (1.0 if P[si, j] else 0.0))
+        out[j] -= ri * Z[si, j]
+        for k in range(d):
+            out[m + j * d + k] -= ri * th[j] * X[si, k]
+        if has_bias:
+            out[m + m * d + j] -= ri * th[j]
     if train_c:
         out[-1] = -r.sum()
     return 0.5 * loss / n
@@ -106,12 +121,16 @@ def _rk_step(X, y, th, P, slide, h, s, has_bias, train_c, tableau, Z, r, alpha, 
     out[:] = th
     tmp[:] = th
     for st in range(stages):
-        _velocity(X, y, tmp, P, slide, s, has_bias, train_c, Z, r, alpha, K[st])
+        Ks = K[st]
+        _velocity(X, y, tmp, P, slide, s, has_bias, train_c, Z, r, alpha, Ks)
         if st == 0:
             alpha0[:] = alpha
-        out += h * betas[st] * K[st]
+        hb, ha = h * betas[st], h * alphas[st]
+        for q in range(th.size):
+            out[q] += hb * Ks[q]
         if st < stages - 1:
-            tmp[:] = th + alphas[st] * h * K[st]
+            for q in range(th.size):
+                tmp[q] = th[q] + ha * Ks[q]
 
 
 @njit(cache=True, fastmath=_FASTMATH)
