@@ -19,8 +19,9 @@ the step is taken with the pattern at its end, as the plain schemes do, so that 
 degrade to first order instead of stalling.
 
 The parameters are one flat vector ``theta = [a (m) | W (m*d) | b (m) | c]`` as in
-:mod:`relubook._kernels`; the arithmetic is ``O(n m d)`` per field evaluation (scalar
-loops; meant for the small networks whose flows a chapter plots).
+:mod:`relubook._kernels`; the arithmetic is ``O(n m d)`` per field evaluation (loops over
+the neurons that vectorise, no blocking; meant for the small networks whose flows a
+chapter plots).
 """
 
 from __future__ import annotations

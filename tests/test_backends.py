@@ -145,15 +145,17 @@ def test_runs_do_not_depend_on_how_they_are_recorded(backend):
 
 
 # -------------------------------------------------------------------- sorted vs dense
-@pytest.mark.parametrize("run", ["gd", "rk4"])
+@pytest.mark.parametrize("run", ["gd", "gd with weight decay", "rk4"])
 def test_sorted_matches_dense(run):
     rng = np.random.default_rng(5)
     x = rng.uniform(-1, 1, 40)
     x[::5] = x[1::5]                        # repeated inputs
     y = np.sin(3 * x)
     net = random_net(120, seed=6, scale=1 / 120)
-    if run == "gd":
-        go = lambda b: gradient_descent(net, x, y, lr=60.0, steps=300, record=4, backend=b)
+    if run.startswith("gd"):
+        wd = 1e-4 if "decay" in run else 0.0  # lr wd = 0.006: the weights shrink to 16 %
+        go = lambda b: gradient_descent(net, x, y, lr=60.0, steps=300, record=4, backend=b,
+                                        weight_decay=wd)
     else:
         go = lambda b: gradient_flow(net, x, y, 3.0, dt=0.01, record=4, backend=b)
     dense, fast = go("dense"), go("sorted")
@@ -470,10 +472,11 @@ def test_kernel_noise_does_not_depend_on_how_the_run_is_recorded_or_its_length()
 
 
 def test_ziggurat_tables_close_at_the_top():
-    """The layers have equal area V = R f(R) + (the tail beyond R), and R is the root, to
-    rounding, of the closure "the recursion of the layers ends with the top layer [0, x_1023]
-    x [f(x_1023), 1] of area V": the residual changes sign within two ulps of R. The fast
-    path accepts in the fraction the layers' ratios x_{i+1} / x_i say (99.57 %)."""
+    """The layers have equal area V = R f(R) + (the tail beyond R) to 1e-12 (the rounding of
+    a recursion over 1024 layers), and R is the root, to rounding, of the closure "the
+    recursion ends with the top layer [0, x_1023] x [f(x_1023), 1] of area V": the residual
+    changes sign within two ulps of R. The fast path's integer threshold ``ki[i]`` accepts
+    only points of the layer's inscribed rectangle, and all of them but at most two ``u``."""
     from scipy import integrate, special
     f = lambda t: np.exp(-0.5 * t * t)
     area = lambda r: r * f(r) + np.sqrt(np.pi / 2) * special.erfc(r / np.sqrt(2))
@@ -490,11 +493,74 @@ def test_ziggurat_tables_close_at_the_top():
     for _ in range(2):
         lo, hi = np.nextafter(lo, 0), np.nextafter(hi, np.inf)
     assert closure(lo) * closure(hi) < 0
-    x = _rng._WI * 2.0**52                      # x_0 ... x_1023
+    x = np.append(_rng._WI * 2.0**52, 0.0)     # x_0 ... x_1024 = 0
     assert x[1] == _rng._R and np.all(np.diff(x) < 0)
-    np.testing.assert_array_equal(_rng._FI, f(np.append(x, 0.0)))
-    assert np.all(_rng._KI == np.floor(_rng._KI))
-    assert abs(np.mean(_rng._KI) / 2.0**52 - 0.99572) < 1e-5
+    layers = x[:-1] * (f(x[1:]) - f(x[:-1]))
+    layers[0] = _rng._V                         # the base strip and the tail: checked above
+    assert np.max(np.abs(layers / _rng._V - 1)) < 1e-12
+    # the fast path accepts u <= ki - 1 without a test: those points must lie in the
+    # inscribed rectangle, u wi <= x_{i+1}; the rounding of ki leaves at most two u below
+    # x_{i+1} to the wedge test (which decides them exactly)
+    ki, wi = _rng._KI[:-1], _rng._WI[:-1]
+    assert np.all((ki - 1) * wi <= x[1:-1]) and np.all((ki + 2) * wi > x[1:-1])
+
+
+def _reference_draw(key: int, k: int) -> float:
+    """Draw ``k`` of the stream ``key`` from the module docstring's description, in Python
+    integers (an independent implementation: the bit layout, the counters, the slow path)."""
+    mask, gamma = 2**64 - 1, int(_rng.GAMMA)
+
+    def mix(z):
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        return z ^ (z >> 31)
+
+    def unit(z):
+        return ((z >> 11) + 1.0) * 2.0**-53
+
+    counter = (key + (k + 1) * gamma) & mask
+    w = mix(counter)
+    i, negative, u = w & 1023, (w >> 10) & 1, float(w >> 12)
+    sign = -1.0 if negative else 1.0
+    if u < _rng._KI[i]:
+        return sign * (u * _rng._WI[i])
+    z = mix(counter ^ 0xD1B54A32D192ED03)
+    while True:
+        if i == 0:
+            while True:
+                z = (z + gamma) & mask
+                xt = -np.log(unit(mix(z))) / _rng._R
+                z = (z + gamma) & mask
+                yt = -np.log(unit(mix(z)))
+                if yt + yt > xt * xt:
+                    return sign * (_rng._R + xt)
+        x = u * _rng._WI[i]
+        z = (z + gamma) & mask
+        if _rng._FI[i] + unit(mix(z)) * (_rng._FI[i + 1] - _rng._FI[i]) < np.exp(-0.5 * x * x):
+            return sign * x
+        z = (z + gamma) & mask
+        w = mix(z)
+        i, negative, u = w & 1023, (w >> 10) & 1, float(w >> 12)
+        sign = -1.0 if negative else 1.0
+        if u < _rng._KI[i]:
+            return sign * (u * _rng._WI[i])
+
+
+def test_stream_matches_an_independent_implementation():
+    """3001 draws (not a multiple of 8; about 13 of them take the slow path) and three draws
+    from the tail beyond R equal, bit for bit, those of a pure-Python implementation;
+    float32 output is the float64 stream rounded."""
+    key, start, size = 2**63 + 12345, 10**9, 3001
+    z = _stream(key, start, size)
+    ref = np.array([_reference_draw(key, start + q) for q in range(size)])
+    np.testing.assert_array_equal(z, ref)
+    tail = np.flatnonzero(np.abs(_stream(key, 0, 200_000)) > _rng._R)[:3]
+    assert tail.size == 3                        # about 11 expected (2e5 times 5.4e-5)
+    for q in tail:                               # the tail method, in both implementations
+        assert _stream(key, int(q), 1)[0] == _reference_draw(key, int(q))
+    out32 = np.empty(size, np.float32)
+    _rng.fill_normal(np.uint64(key), start, out32)
+    np.testing.assert_array_equal(out32, ref.astype(np.float32))
 
 
 def test_stream_moments_and_distribution():
