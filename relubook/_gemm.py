@@ -43,8 +43,8 @@ from ._kernels import (
     _update,
 )
 
-# _rng 5: numba's cache key is this file's text only; bump when _rng.py changes
-from ._rng import fill_normal
+# _rng 6: numba's cache key is this file's text only; bump when _rng.py changes
+from ._rng import fill
 
 _GEMM_BLOCK = 256      # neurons per block: Z_b and M_b (nb x n) stay in L2 for n up to ~100
 
@@ -132,6 +132,7 @@ def _gemm_engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gs
     wb0 = m + m * d
     sb = s if has_bias else s - s
     generate = noise.shape[1] == 0 and ns != 0.0
+    flags = np.empty(gen.size if generate else 0, np.uint8)   # the stream's scratch
     for j0 in range(0, m, _GEMM_BLOCK):
         _forward_block(XT, ea, eW, eb, Z, acc, j0, min(m, j0 + _GEMM_BLOCK))
     loss, rsum = _residual(ys, ys, acc, r, False, empty, empty, empty, empty, s, c[0])
@@ -146,10 +147,10 @@ def _gemm_engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gs
                 _gradient_block(X, r, ea, eW, eb, Z, M, PW, P1, ga, j0, j1, s, sb)
                 if generate:                # laid out as the block's a | w | b
                     base = np.uint64(first + t) * np.uint64(wb0 + m)
-                    fill_normal(key, base + np.uint64(j0), gen[:nb])
-                    fill_normal(key, base + np.uint64(m + j0 * d), gen[nb:nb + nb * d])
+                    fill(key, base + np.uint64(j0), gen[:nb], flags)
+                    fill(key, base + np.uint64(m + j0 * d), gen[nb:nb + nb * d], flags)
                     if has_bias:
-                        fill_normal(key, base + np.uint64(wb0 + j0), gen[nb + nb * d:])
+                        fill(key, base + np.uint64(wb0 + j0), gen[nb + nb * d:], flags)
                     _update_block(theta, point, vsum, ga, pw, P1, gen[:nb],
                                   gen[nb:nb + nb * d], gen[nb + nb * d:nb + nb * d + nb], j0,
                                   j1, has_bias, h, gscale, wd, ns, alpha, beta, st, stages)

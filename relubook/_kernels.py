@@ -68,8 +68,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# _rng 5: numba's cache key is this file's text only; bump when _rng.py changes
-from ._rng import fill_normal
+# _rng 6: numba's cache key is this file's text only; bump when _rng.py changes
+from ._rng import fill
 
 # Reassociation and contraction let LLVM vectorise the reductions; NaN/inf semantics are
 # kept (no 'nnan'/'ninf'), so a diverging run is still detected.
@@ -375,6 +375,7 @@ def _engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gscale,
     m, d = a.size, WT.shape[0]
     wb0 = m + m * d                         # offset of b in a noise row
     generate = noise.shape[1] == 0 and ns != 0.0
+    flags = np.empty(gen.shape[1] if generate else 0, np.uint8)   # the stream's scratch
     width = np.uint64(wb0 + m)
     loss, rsum = state[0], state[1]
     for j0 in range(0, 0 if resume else m, _BLOCK):      # forward pass at the start
@@ -405,10 +406,10 @@ def _engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gscale,
                 if generate:                # this block's noise: a, w, b of row first + t
                     base = np.uint64(first + t) * width
                     nb = j1 - j0
-                    fill_normal(key, base + np.uint64(j0), gen[0, :nb])
-                    fill_normal(key, base + np.uint64(m + j0), gen[1, :nb])
+                    fill(key, base + np.uint64(j0), gen[0, :nb], flags)
+                    fill(key, base + np.uint64(m + j0), gen[1, :nb], flags)
                     if has_bias:
-                        fill_normal(key, base + np.uint64(wb0 + j0), gen[2, :nb])
+                        fill(key, base + np.uint64(wb0 + j0), gen[2, :nb], flags)
                     _descend1(a[j0:j1], WT[0, j0:j1], b[j0:j1], ga, PW[0], P1, gen[0, :nb],
                               gen[1, :nb], gen[2, :nb], s, s if has_bias else s - s, h, wd,
                               gscale, ns)

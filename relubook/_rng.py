@@ -3,11 +3,13 @@
 Draw number ``i`` of the stream with key ``k`` is a pure function of ``(k, i)``: the
 SplitMix64 output ``mix64(k + (i + 1) * GAMMA)`` (Steele, Lea and Flood's generator, whose
 sequence passes BigCrush; ``mix64`` is its finaliser) turned into a standard Gaussian by the
-ziggurat method of Marsaglia and Tsang (1024 layers, exact up to the rounding of the tables).
-In 99.57 % of the draws the ziggurat needs two table look-ups, a comparison and a product;
-the rest (wedges and the tail beyond ``R``) take further 64-bit words from a short SplitMix64
-chain that starts at a hash of the draw's counter (not at the next counters, whose words are
-the next draws), so that every draw still depends on ``(k, i)`` only.
+ziggurat method of Marsaglia and Tsang (4096 layers of equal area, exact up to rounding).
+The layers' widths lie on the grid ``2**-49 Z``, so that one 64-bit table entry holds both a
+layer's width and a 12-bit threshold of its inscribed rectangle: in 99.84 % of the draws
+the ziggurat needs one table look-up, a comparison and two products. The rest (the base
+layer, the top layer, the wedges, the tail beyond ``R``) take further 64-bit words from a
+short SplitMix64 chain that starts at a hash of the draw's counter (not at the next counters,
+whose words are the next draws), so that every draw still depends on ``(k, i)`` only.
 
 Because a draw is addressed by its index, a kernel can make the noise of any step and any
 parameter where it needs it: the stream does not depend on how the steps are cut into calls,
@@ -19,6 +21,8 @@ the length of a run, which for keys drawn at random has a probability of order
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -26,37 +30,57 @@ GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 _BRANCH = np.uint64(0xD1B54A32D192ED03)   # moves a slow draw's chain away from the counters
-_LAYERS = 1024                     # a word's bits: 0-9 the layer, 10 the sign, 12-63 u
+_LAYERS = 4096                     # a word's bits: 0-11 the layer, 12 the sign, 13-63 u
 _LAYER = np.uint64(_LAYERS - 1)
-_SIGN = np.uint64(10)
-_U = np.uint64(12)
-# R, the start of the tail, solves "the layers of equal area V = R f(R) + int_R^inf f close
-# at the top: x_1023 (1 - f(x_1023)) = V" for the recursion of _tables (scipy's brentq on
-# the residual; the same solve gives Marsaglia and Tsang's 3.6541528853610088 for 256
-# layers, to one ulp); tests/test_backends.py checks the closure.
-_R = 4.038849846109504
-_V = 0.001226324646353089          # area of each layer (f(x) = exp(-x^2 / 2))
+_SIGN = np.uint64(12)
+_U = np.uint64(13)                 # u = word >> 13, 51 bits, and x = u * x_i / 2**51
+_TOP = np.uint64(52)               # u's top 12 bits, which the thresholds read
+_WIDTH = np.uint64(12)             # a table entry: x_i * 2**49 in bits 12-63, threshold 0-11
+_CODE = np.uint64(0xFFF)
+_GRID = 2.0 ** 49                  # the layers' widths x_i are multiples of 1 / _GRID
+_TO_X = 2.0 ** -100                # x = u * (x_i * 2**49) * 2**-100
+# R, the start of the tail, is the largest point of the grid for which the layers of equal
+# area V = R f(R) + int_R^inf f, stacked by the recursion of _tables, reach f(0) = 1 (the
+# top layer overshoots it by 9e-14; bisection on R, then rounded down to the grid);
+# tests/test_backends.py checks V and the closure.
+_R = 4.385945034871304
+_V = 0.00030615410327846585        # area of each layer (f(x) = exp(-x^2 / 2))
 _TO_UNIT = 2.0 ** -53
 
 
 def _tables():
-    """``x_0 > x_1 = R > ... > x_1023 > x_1024 = 0``: layer ``i`` is ``[0, x_i] x [f(x_i),
-    f(x_{i+1})]`` (layer 0 the base strip of width ``V / f(R)``, the tail included).
+    """The layers ``[0, x_i] x [y_i, y_{i+1}]``, ``i = 0 ... 4095``, of area ``V`` each: the
+    base strip ``x_0 = V / f(R)``, ``y_0 = 0``, ``y_1 = f(R)`` (the tail beyond ``R``
+    included); above it ``x_i`` is ``f^{-1}(y_i)`` rounded up to the grid (the layer covers
+    the curve at its bottom) and ``y_{i+1} = y_i + V / x_i``.
 
-    Returns ``ki`` (accept the 52-bit ``u`` at once if ``u < ki[i]``, i.e. ``x < x_{i+1}``;
-    integers stored as float64, exactly), ``wi`` (``x = u * wi[i]``) and ``fi = f(x_i)``
-    (``fi[1024] = 1``)."""
-    f = lambda t: np.exp(-0.5 * t * t)
-    x = np.zeros(_LAYERS + 1)
-    x[0], x[1] = _V / f(_R), _R
-    for i in range(1, _LAYERS - 1):
-        x[i + 1] = np.sqrt(-2.0 * np.log(_V / x[i] + f(x[i])))
-    scale = 2.0 ** 52
-    ki = np.floor(x[1:] / x[:-1] * scale)
-    return ki, x[:-1] / scale, f(x)
+    Returns ``packed`` (the fast path's one look-up: ``x_i * 2**49`` in bits 12-63 and, in
+    bits 0-11, a threshold ``c_i``: a draw whose ``u`` has top 12 bits below ``c_i`` lies in
+    the inscribed rectangle ``x < f^{-1}(y_{i+1})`` and is accepted at once; ``c_0 = c_4095
+    = 0``: the base and the top layer always take the slow path), ``wi`` (``x = u * wi[i]``,
+    the same product as the fast path's) and ``yi`` (length 4097)."""
+    f = lambda t: math.exp(-0.5 * t * t)
+    inverse = lambda y: math.sqrt(-2.0 * math.log(y))
+    width, y = np.zeros(_LAYERS), np.zeros(_LAYERS + 1)
+    y[1] = f(_R)
+    width[0] = _V / y[1]
+    for i in range(1, _LAYERS):
+        width[i] = math.ceil(inverse(y[i]) * _GRID) / _GRID
+        y[i + 1] = y[i] + _V / width[i]
+    grid = np.ceil(width * _GRID)                   # x_0 is not on the grid: slow path
+    wi = np.where(np.arange(_LAYERS) == 0, width / 2.0**51, grid * _TO_X)
+    codes = np.zeros(_LAYERS, np.uint64)
+    for i in range(1, _LAYERS - 1):                 # top 12 bits of u < c <=> u < c 2**39
+        inner = inverse(y[i + 1])
+        c = math.floor(inner / width[i] * 2.0**12)
+        while c > 0 and (c * 2.0**39 - 1.0) * wi[i] > inner:    # rounded as the fast path
+            c -= 1
+        codes[i] = c
+    packed = (grid.astype(np.uint64) << _WIDTH) | codes
+    return packed, wi, y
 
 
-_KI, _WI, _FI = _tables()
+_PACKED, _WI, _YI = _tables()
 
 
 @njit(cache=True, inline="always")
@@ -74,62 +98,68 @@ def _unit(z):
 
 
 @njit(cache=True)
-def _slow(z, u, i, negative):
-    """The rare draws: the tail (layer 0, ``x > R``) or a wedge; ``z`` is the draw's
-    counter, whose hash starts the chain of further words."""
+def _slow(z, w):
+    """A draw that missed the fast path (its word ``w``): the base layer (``x < R`` or the
+    tail beyond ``R``), a wedge, or a point the fast path's 12-bit threshold left to the
+    exact test; ``z`` is the draw's counter, whose hash starts the chain of further words."""
     z = mix64(z ^ _BRANCH)
     while True:
-        if i == 0:                          # tail: Marsaglia's method
-            while True:
+        i = int(w & _LAYER)
+        x = float(np.int64(w >> _U)) * _WI[i]
+        if (w >> _TOP) < (_PACKED[i] & _CODE):          # (a fresh word) the fast path
+            break
+        if i == 0:
+            while x >= _R:                  # the tail beyond R: Marsaglia's method
                 z += GAMMA
                 xt = -np.log(_unit(mix64(z))) / _R
                 z += GAMMA
                 yt = -np.log(_unit(mix64(z)))
                 if yt + yt > xt * xt:
-                    return -(_R + xt) if negative else _R + xt
-        x = u * _WI[i]
-        z += GAMMA
-        if _FI[i] + _unit(mix64(z)) * (_FI[i + 1] - _FI[i]) < np.exp(-0.5 * x * x):
-            return -x if negative else x
-        z += GAMMA                          # rejected: a fresh draw of a layer
+                    return -(_R + xt) if (w >> _SIGN) & np.uint64(1) else _R + xt
+            break
+        z += GAMMA                          # a wedge: y uniform in the layer's band
+        if _YI[i] + _unit(mix64(z)) * (_YI[i + 1] - _YI[i]) < np.exp(-0.5 * x * x):
+            break
+        z += GAMMA                          # rejected: a fresh word
         w = mix64(z)
-        i = int(w & _LAYER)
-        negative = (w >> _SIGN) & np.uint64(1)
-        u = float(np.int64(w >> _U))
-        if u < _KI[i]:
-            x = u * _WI[i]
-            return -x if negative else x
+    return -x if (w >> _SIGN) & np.uint64(1) else x
 
 
 @njit(cache=True)
 def fill_normal(key, start, out):
     """``out[q]`` = draw ``start + q`` of the Gaussian stream with key ``key`` (uint64), for
-    a flat ``out`` (float64 or float32).
+    a flat ``out`` (float64 or float32)."""
+    fill(key, start, out, np.empty(out.size, np.uint8))
+
+
+@njit(cache=True)
+def fill(key, start, out, flags):
+    """:func:`fill_normal` with ``flags`` (uint8, at least as long as ``out``) as scratch.
 
     Two passes, so that the first vectorises: every draw's fast path, with a byte that
-    flags the draws that miss it, then the rare slow draws, found eight flags at a time."""
+    flags the draws that miss it and their count, then the rare slow draws (none in about
+    half of the kernels' blocks of 512)."""
     size = out.size
-    flags = np.empty((size + 7) // 8 * 8, np.uint8)
-    flags[size:] = 0
+    if flags.size < size:
+        raise ValueError("flags is shorter than out")
     first = key + (np.uint64(start) + np.uint64(1)) * GAMMA
-    z = first
+    z, slow = first, 0
     for q in range(size):
         w = mix64(z)
         z += GAMMA
-        i = w & _LAYER
-        u = float(np.int64(w >> _U))        # 52 bits: exact
-        x = u * _WI[i]
+        entry = _PACKED[w & _LAYER]
+        x = float(np.int64(w >> _U)) * (float(np.int64(entry >> _WIDTH)) * _TO_X)
         out[q] = -x if (w >> _SIGN) & np.uint64(1) else x
-        flags[q] = u >= _KI[i]
-    words = flags.view(np.uint64)
-    for g in range(words.size):
-        if words[g]:
-            for q in range(8 * g, min(8 * g + 8, size)):
-                if flags[q]:
-                    z = first + np.uint64(q) * GAMMA
-                    w = mix64(z)
-                    out[q] = _slow(z, float(np.int64(w >> _U)), int(w & _LAYER),
-                                   (w >> _SIGN) & np.uint64(1))
+        miss = (w >> _TOP) >= (entry & _CODE)
+        flags[q] = miss
+        slow += miss
+    q = 0
+    while slow:
+        if flags[q]:
+            z = first + np.uint64(q) * GAMMA
+            out[q] = _slow(z, mix64(z))
+            slow -= 1
+        q += 1
 
 
 def key_from(rng: np.random.Generator) -> np.uint64:

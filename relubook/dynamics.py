@@ -593,7 +593,7 @@ def langevin(net: ShallowNet, x, y, lr: float, steps: int, beta: float, weight_d
         generator seeded by one draw of ``seed``'s generator, about twice as fast per
         sample. ``"kernel"``: float64 Gaussians made inside the compiled kernel where they
         are used, from a counter-based stream keyed by one draw of ``seed``'s generator
-        (SplitMix64 and the ziggurat method), about seven times as
+        (SplitMix64 and the ziggurat method), about nine times as
         fast per sample as NumPy's and with no noise array in memory. All three are
         reproducible (the stream depends on the seed only, not on ``record`` nor on
         ``steps``: a shorter run sees the first steps of a longer one), but they are three

@@ -472,37 +472,45 @@ def test_kernel_noise_does_not_depend_on_how_the_run_is_recorded_or_its_length()
 
 
 def test_ziggurat_tables_close_at_the_top():
-    """The layers have equal area V = R f(R) + (the tail beyond R) to 1e-12 (the rounding of
-    a recursion over 1024 layers), and R is the root, to rounding, of the closure "the
-    recursion ends with the top layer [0, x_1023] x [f(x_1023), 1] of area V": the residual
-    changes sign within two ulps of R. The fast path's integer threshold ``ki[i]`` accepts
-    only points of the layer's inscribed rectangle, and all of them but at most two ``u``."""
+    """The layers have equal area V = R f(R) + (the tail beyond R), each layer above the
+    base covers the curve at its bottom with the least width of the grid 2**-49 Z, and R is
+    the largest point of the grid whose stack of 4095 layers reaches f(0) = 1 (recomputed
+    here in NumPy: the top overshoots 1 at R, falls short at the next point of the grid).
+    The fast path's 12-bit threshold accepts only points of the layer's inscribed rectangle
+    and all of them but the last level's."""
     from scipy import integrate, special
     f = lambda t: np.exp(-0.5 * t * t)
+    inverse = lambda y: np.sqrt(-2.0 * np.log(y))
     area = lambda r: r * f(r) + np.sqrt(np.pi / 2) * special.erfc(r / np.sqrt(2))
-    tail = integrate.quad(f, _rng._R, np.inf, epsabs=0, epsrel=1e-13)[0]
-    assert abs(_rng._R * f(_rng._R) + tail - _rng._V) < 1e-15
+    R, V, grid, layers = _rng._R, _rng._V, 2.0**49, _rng._LAYERS
+    tail = integrate.quad(f, R, np.inf, epsabs=0, epsrel=1e-13)[0]
+    assert abs(R * f(R) + tail - V) < 1e-15 and abs(area(R) - V) < 1e-18
+    assert R * grid == np.floor(R * grid)
 
-    def closure(r):
-        v, x = area(r), r
-        for _ in range(_rng._LAYERS - 2):
-            x = np.sqrt(-2.0 * np.log(v / x + f(x)))
-        return v - x * (1 - f(x))
+    def top(r):
+        v, y = area(r), f(r)
+        for _ in range(layers - 1):
+            y = y + v / (np.ceil(inverse(min(y, 1.0)) * grid) / grid) if y < 1 else 2.0
+        return y
 
-    lo, hi = _rng._R, _rng._R
-    for _ in range(2):
-        lo, hi = np.nextafter(lo, 0), np.nextafter(hi, np.inf)
-    assert closure(lo) * closure(hi) < 0
-    x = np.append(_rng._WI * 2.0**52, 0.0)     # x_0 ... x_1024 = 0
-    assert x[1] == _rng._R and np.all(np.diff(x) < 0)
-    layers = x[:-1] * (f(x[1:]) - f(x[:-1]))
-    layers[0] = _rng._V                         # the base strip and the tail: checked above
-    assert np.max(np.abs(layers / _rng._V - 1)) < 1e-12
-    # the fast path accepts u <= ki - 1 without a test: those points must lie in the
-    # inscribed rectangle, u wi <= x_{i+1}; the rounding of ki leaves at most two u below
-    # x_{i+1} to the wedge test (which decides them exactly)
-    ki, wi = _rng._KI[:-1], _rng._WI[:-1]
-    assert np.all((ki - 1) * wi <= x[1:-1]) and np.all((ki + 2) * wi > x[1:-1])
+    assert top(R) >= 1.0 > top(R + 1 / grid)
+    y, wi, packed = _rng._YI, _rng._WI, _rng._PACKED
+    width = wi * 2.0**51
+    m = (packed >> np.uint64(12)).astype(np.float64)
+    np.testing.assert_array_equal(m[1:], width[1:] * grid)      # on the grid, exactly
+    assert y[0] == 0 and y[1] == f(R) and width[1] == R and y[-2] < 1 <= y[-1] < 1 + 1e-12
+    assert abs(width[0] * y[1] - V) < 1e-18                     # the base strip and tail
+    np.testing.assert_allclose(width[1:] * np.diff(y[1:]), V, rtol=1e-12)
+    bottom = inverse(y[1:-1])                                   # f^{-1} at each bottom
+    assert np.all(width[1:] >= bottom) and np.all(width[1:] - 1 / grid < bottom)
+    # the threshold c: u <= c 2**39 - 1 is accepted at once, so that point must lie left of
+    # f^{-1}(y_{i+1}) (rounded as the fast path rounds); c + 1 would let one past it
+    c = (packed & np.uint64(0xFFF)).astype(np.float64)
+    assert c[0] == 0 and c[-1] == 0
+    inner = inverse(y[2:-1])
+    assert np.all((c[1:-1] * 2.0**39 - 1) * wi[1:-1] <= inner)
+    assert np.all((c[1:-1] + 2) * 2.0**39 * wi[1:-1] > inner)
+    assert 0.998 < c.mean() / 4096 < 0.999                      # the fast path's share
 
 
 def _reference_draw(key: int, k: int) -> float:
@@ -519,14 +527,17 @@ def _reference_draw(key: int, k: int) -> float:
         return ((z >> 11) + 1.0) * 2.0**-53
 
     counter = (key + (k + 1) * gamma) & mask
-    w = mix(counter)
-    i, negative, u = w & 1023, (w >> 10) & 1, float(w >> 12)
-    sign = -1.0 if negative else 1.0
-    if u < _rng._KI[i]:
-        return sign * (u * _rng._WI[i])
-    z = mix(counter ^ 0xD1B54A32D192ED03)
+    z, w = None, mix(counter)
     while True:
+        i, sign, u = w & 4095, -1.0 if (w >> 12) & 1 else 1.0, w >> 13
+        entry = int(_rng._PACKED[i])
+        x = float(u) * ((entry >> 12) * 2.0**-100) if i else float(u) * _rng._WI[0]
+        if u >> 39 < entry & 0xFFF:
+            return sign * x
+        z = mix(counter ^ 0xD1B54A32D192ED03) if z is None else z
         if i == 0:
+            if x < _rng._R:
+                return sign * x
             while True:
                 z = (z + gamma) & mask
                 xt = -np.log(unit(mix(z))) / _rng._R
@@ -534,33 +545,38 @@ def _reference_draw(key: int, k: int) -> float:
                 yt = -np.log(unit(mix(z)))
                 if yt + yt > xt * xt:
                     return sign * (_rng._R + xt)
-        x = u * _rng._WI[i]
         z = (z + gamma) & mask
-        if _rng._FI[i] + unit(mix(z)) * (_rng._FI[i + 1] - _rng._FI[i]) < np.exp(-0.5 * x * x):
+        if _rng._YI[i] + unit(mix(z)) * (_rng._YI[i + 1] - _rng._YI[i]) < np.exp(-0.5 * x * x):
             return sign * x
         z = (z + gamma) & mask
         w = mix(z)
-        i, negative, u = w & 1023, (w >> 10) & 1, float(w >> 12)
-        sign = -1.0 if negative else 1.0
-        if u < _rng._KI[i]:
-            return sign * (u * _rng._WI[i])
 
 
 def test_stream_matches_an_independent_implementation():
-    """3001 draws (not a multiple of 8; about 13 of them take the slow path) and three draws
-    from the tail beyond R equal, bit for bit, those of a pure-Python implementation;
-    float32 output is the float64 stream rounded."""
-    key, start, size = 2**63 + 12345, 10**9, 3001
+    """20001 draws (not a multiple of 8; 0.16 % of them, about 32, take the slow path) and
+    three draws from the tail beyond R equal, bit for bit, those of a pure-Python
+    implementation; float32 output is the float64 stream rounded."""
+    key, start, size = 2**63 + 12345, 10**9, 20001
     z = _stream(key, start, size)
     ref = np.array([_reference_draw(key, start + q) for q in range(size)])
     np.testing.assert_array_equal(z, ref)
-    tail = np.flatnonzero(np.abs(_stream(key, 0, 200_000)) > _rng._R)[:3]
-    assert tail.size == 3                        # about 11 expected (2e5 times 5.4e-5)
+    tail = np.flatnonzero(np.abs(_stream(key, 0, 1_000_000)) > _rng._R)[:3]
+    assert tail.size == 3                        # about 11 expected (1e6 times 1.1e-5)
     for q in tail:                               # the tail method, in both implementations
         assert _stream(key, int(q), 1)[0] == _reference_draw(key, int(q))
     out32 = np.empty(size, np.float32)
     _rng.fill_normal(np.uint64(key), start, out32)
     np.testing.assert_array_equal(out32, ref.astype(np.float32))
+
+
+def test_stream_with_scratch_ignores_its_contents_and_checks_its_length():
+    """The kernels pass ``fill`` a scratch array they reuse: what it held does not matter."""
+    key, start = np.uint64(99), 5 * 10**6
+    out = np.empty(4000)
+    _rng.fill(key, start, out, np.full(4100, 1, np.uint8))
+    np.testing.assert_array_equal(out, _stream(int(key), start, 4000))
+    with pytest.raises(ValueError, match="flags is shorter than out"):
+        _rng.fill(key, start, out, np.empty(3999, np.uint8))
 
 
 def test_stream_moments_and_distribution():
