@@ -501,10 +501,9 @@ def machine() -> dict:
 
 def _si(value: float) -> str:
     """Steps per second in a short form: 1.2M, 345k, 6.7k, 89, 1.2."""
-    if value >= 1e6:
-        return f"{value / 1e6:.3g}M"
-    if value >= 1e3:
-        return f"{value / 1e3:.3g}k"
+    for scale, unit in ((1e6, "M"), (1e3, "k")):
+        if value >= 0.9995 * scale:         # 999,528 is 1M, not 1e+03k
+            return f"{value / scale:.3g}{unit}"
     return f"{value:.2g}" if value < 10 else f"{value:.0f}"
 
 

@@ -234,20 +234,31 @@ def test_roofline_measures_positive_finite_rates():
     assert 0 < r.dense_limit(10, 1000) < math.inf
 
 
-def test_bench_gpu_skips_cleanly_without_cuda(tmp_path, monkeypatch):
-    """``bench.py --gpu`` on a machine without CUDA says so and writes nothing."""
+def _bench_module():
+    """benchmarks/bench.py, loaded as a module (it is a script, not part of the package)."""
     import importlib.util
-
-    import torch
-    if torch.cuda.is_available():
-        pytest.skip("this machine has CUDA: --gpu would really run")
     path = Path(relubook.__file__).resolve().parent.parent / "benchmarks" / "bench.py"
     spec = importlib.util.spec_from_file_location("bench_under_test", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_bench_gpu_skips_cleanly_without_cuda(tmp_path, monkeypatch):
+    """``bench.py --gpu`` on a machine without CUDA says so and writes nothing."""
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: --gpu would really run")
+    bench = _bench_module()
     monkeypatch.setattr(bench, "HERE", tmp_path)
     assert bench.main(["--gpu"]) is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bench_short_numbers_round_into_the_next_unit():
+    si = _bench_module()._si
+    assert [si(v) for v in (999_528, 999_400, 1_234_567, 999.7, 345.2, 6.71)] == [
+        "1M", "999k", "1.23M", "1k", "345", "6.7"]
 
 
 # ----------------------------------------- the Speed page's claims on five other seeds
