@@ -43,7 +43,7 @@ from ._kernels import (
     _update,
 )
 
-# _rng 6: numba's cache key is this file's text only; bump when _rng.py changes
+# _rng 7: numba's cache key is this file's text only; bump when _rng.py changes
 from ._rng import fill
 
 _GEMM_BLOCK = 256      # neurons per block: Z_b and M_b (nb x n) stay in L2 for n up to ~100
@@ -150,7 +150,8 @@ def _gemm_engine(data, work, theta, point, vsum, s, has_bias, train_c, h, wd, gs
                     fill(key, base + np.uint64(j0), gen[:nb], flags)
                     fill(key, base + np.uint64(m + j0 * d), gen[nb:nb + nb * d], flags)
                     if has_bias:
-                        fill(key, base + np.uint64(wb0 + j0), gen[nb + nb * d:], flags)
+                        fill(key, base + np.uint64(wb0 + j0), gen[nb + nb * d:nb + nb * d + nb],
+                             flags)
                     _update_block(theta, point, vsum, ga, pw, P1, gen[:nb],
                                   gen[nb:nb + nb * d], gen[nb + nb * d:nb + nb * d + nb], j0,
                                   j1, has_bias, h, gscale, wd, ns, alpha, beta, st, stages)
