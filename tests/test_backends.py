@@ -501,15 +501,19 @@ def test_ziggurat_tables_close_at_the_top():
     assert y[0] == 0 and y[1] == f(R) and width[1] == R and y[-2] < 1 <= y[-1] < 1 + 1e-12
     assert abs(width[0] * y[1] - V) < 1e-18                     # the base strip and tail
     np.testing.assert_allclose(width[1:] * np.diff(y[1:]), V, rtol=1e-12)
+    # f^{-1} is recomputed with NumPy's log, which may round differently from the math.log
+    # of the tables by an ulp: comparisons against it allow 4 ulps of x
     bottom = inverse(y[1:-1])                                   # f^{-1} at each bottom
-    assert np.all(width[1:] >= bottom) and np.all(width[1:] - 1 / grid < bottom)
+    ulps = 4 * np.spacing(bottom)
+    assert np.all(width[1:] >= bottom - ulps) and np.all(width[1:] - 1 / grid < bottom + ulps)
     # the threshold c: u <= c 2**39 - 1 is accepted at once, so that point must lie left of
     # f^{-1}(y_{i+1}) (rounded as the fast path rounds); c + 1 would let one past it
     c = (packed & np.uint64(0xFFF)).astype(np.float64)
     assert c[0] == 0 and c[-1] == 0
     inner = inverse(y[2:-1])
-    assert np.all((c[1:-1] * 2.0**39 - 1) * wi[1:-1] <= inner)
-    assert np.all((c[1:-1] + 2) * 2.0**39 * wi[1:-1] > inner)
+    ulps = 4 * np.spacing(inner)
+    assert np.all((c[1:-1] * 2.0**39 - 1) * wi[1:-1] <= inner + ulps)
+    assert np.all(((c[1:-1] + 1) * 2.0**39 - 1) * wi[1:-1] > inner - ulps)
     assert 0.998 < c.mean() / 4096 < 0.999                      # the fast path's share
 
 
@@ -616,7 +620,8 @@ def test_stream_is_independent_across_steps_and_parameters():
 
 def test_stream_has_no_repeats_across_chunks():
     """Drawn in chunks of uneven sizes, the stream is the same as drawn at once, and none of
-    its 3e6 values repeats (distinct 52-bit draws collide with probability about 1e-5)."""
+    its 3e6 values repeats (float64 values in the bulk lie 2**-53 to 2**-52 apart, so that
+    3e6 independent Gaussians share one with probability of order 1e-4)."""
     size, key = 3_000_000, 77
     whole = _stream(key, 5, size)
     cuts = np.concatenate(([0], np.sort(np.random.default_rng(0).choice(size, 20)), [size]))
