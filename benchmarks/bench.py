@@ -509,7 +509,7 @@ def _si(value: float) -> str:
 
 def _x(ratio: float) -> str:
     """A ratio with three significant digits at most: 3.6x, 99.6x, 526x."""
-    return f"{ratio:.1f}x" if ratio < 100 else f"{ratio:.0f}x"
+    return f"{ratio:.1f}x" if ratio < 99.95 else f"{ratio:.0f}x"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
