@@ -43,7 +43,7 @@ from ._kernels import (
     _update,
 )
 
-# _rng 7: numba's cache key is this file's text only; bump when _rng.py changes
+# _rng 8: numba's cache key is this file's text only; bump when _rng.py changes
 from ._rng import fill
 
 _GEMM_BLOCK = 256      # neurons per block: Z_b and M_b (nb x n) stay in L2 for n up to ~100

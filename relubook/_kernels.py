@@ -68,7 +68,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# _rng 7: numba's cache key is this file's text only; bump when _rng.py changes
+# _rng 8: numba's cache key is this file's text only; bump when _rng.py changes
 from ._rng import fill
 
 # Reassociation and contraction let LLVM vectorise the reductions; NaN/inf semantics are

@@ -72,7 +72,7 @@ def _tables():
         width[i] = math.ceil(inverse(y[i]) * _GRID) / _GRID
         y[i + 1] = y[i] + _V / width[i]
     grid = np.ceil(width * _GRID)                   # x_0 is not on the grid: slow path
-    wi = np.where(np.arange(_LAYERS) == 0, width / 2.0**51, grid * _TO_X)
+    wi = width * 2.0**-51                           # = grid * _TO_X exactly above x_0
     codes = np.zeros(_LAYERS, np.uint64)
     for i in range(1, _LAYERS - 1):                 # top 12 bits of u < c <=> u < c 2**39
         inner = inverse(y[i + 1])

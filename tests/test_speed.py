@@ -256,11 +256,10 @@ def test_bench_gpu_skips_cleanly_without_cuda(tmp_path, monkeypatch):
 
 
 def test_bench_short_numbers_round_into_the_next_unit():
-    si = _bench_module()._si
-    assert [si(v) for v in (999_528, 999_400, 1_234_567, 999.7, 345.2, 6.71)] == [
+    bench = _bench_module()
+    assert [bench._si(v) for v in (999_528, 999_400, 1_234_567, 999.7, 345.2, 6.71)] == [
         "1M", "999k", "1.23M", "1k", "345", "6.7"]
-    x = _bench_module()._x                  # ratios: three significant digits at most
-    assert [x(v) for v in (99.96, 99.94, 3.64, 526.4)] == ["100x", "99.9x", "3.6x", "526x"]
+    assert [bench._x(v) for v in (99.96, 99.94, 3.64, 526.4)] == ["100x", "99.9x", "3.6x", "526x"]
 
 
 # ----------------------------------------- the Speed page's claims on five other seeds
